@@ -1,6 +1,6 @@
 // The loaded catalog as the rest of Switchyard sees it: validated, cross-checked, prices in integers.
 import type { Pricing } from './price';
-import type { DataPolicy, Model, OfferingLimits, PricingQuote, Task } from './schema';
+import type { DataPolicy, Model, OfferingLimits, PriceBasis, PricingQuote, Task } from './schema';
 
 export interface Offering {
   /** `<provider>:<model id>`, unique in the catalog. */
@@ -16,7 +16,8 @@ export interface Offering {
   limits: OfferingLimits;
   dataPolicy: DataPolicy;
   regions: string[];
-  source: { url: string; as_of: string };
+  /** Where the price was read; `basis` says whether the provider's own page confirmed it. */
+  source: { url: string; as_of: string; basis?: PriceBasis; note?: string };
 }
 
 export interface ProviderInfo {

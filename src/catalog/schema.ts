@@ -124,13 +124,14 @@ export type AuthorFile = z.infer<typeof AuthorFile>;
 /** A price as the provider quotes it: `usd` (an exact decimal string) for every `per` units. */
 export const PriceQuote = z.strictObject({
   usd: z
-    .string()
+    .string({ error: 'expected a quoted decimal string like "0.59" (unquoted numbers would pass through binary floats)' })
     .regex(/^\d{1,12}(\.\d{1,9})?$/, 'expected a quoted decimal string with at most 9 decimals, like "0.59"; quote a larger block with `per`'),
   per: z.number().int().positive().default(1),
 });
 export type PriceQuote = z.infer<typeof PriceQuote>;
 
 export const PricingQuote = z.partialRecord(Unit, PriceQuote);
+export type PricingQuote = z.infer<typeof PricingQuote>;
 
 export const DataPolicy = z.strictObject({
   trains_on_data: z.boolean(),
@@ -148,7 +149,20 @@ export const OfferingLimits = z.strictObject({
 });
 export type OfferingLimits = z.infer<typeof OfferingLimits>;
 
-export const PriceSource = z.strictObject({ url: HttpsUrl, as_of: IsoDate });
+/**
+ * Where a price was read. `provider-page`: seen on the provider's own pricing page or docs (url) on as_of.
+ * `price-map`: taken from the LiteLLM price map mirror of as_of and not yet confirmed on the provider's page.
+ */
+export const PriceBasis = z.enum(['provider-page', 'price-map']);
+export type PriceBasis = z.infer<typeof PriceBasis>;
+
+export const PriceSource = z.strictObject({
+  url: HttpsUrl,
+  as_of: IsoDate,
+  basis: PriceBasis,
+  note: z.string().min(1).optional().describe('free tiers, tiering or conversions a reader should know'),
+});
+export type PriceSource = z.infer<typeof PriceSource>;
 
 export const OfferingEntry = z.strictObject({
   model: ModelId,
@@ -160,6 +174,43 @@ export const OfferingEntry = z.strictObject({
   source: PriceSource,
 });
 export type OfferingEntry = z.infer<typeof OfferingEntry>;
+
+/** The providers Switchyard has adapters for; a provider file with another id is rejected at load. */
+export const PROVIDER_IDS = [
+  'openai',
+  'anthropic',
+  'google',
+  'google-cloud',
+  'mistral',
+  'groq',
+  'together',
+  'fireworks',
+  'deepinfra',
+  'deepseek',
+  'ollama',
+  'azure-document-intelligence',
+  'azure-translator',
+  'azure-content-safety',
+  'deepgram',
+  'assemblyai',
+  'elevenlabs',
+  'deepl',
+  'libretranslate',
+  'tesseract',
+] as const;
+
+/**
+ * The metered units an offering of each task may be priced in. Token prices appear outside chat because
+ * OCR, speech, transcription, translation and moderation models sold by chat-style hosts bill in tokens.
+ */
+export const TASK_UNITS: Record<Task, readonly z.infer<typeof Unit>[]> = {
+  chat: ['input_tokens', 'output_tokens', 'cached_input_tokens', 'requests'],
+  ocr: ['pages', 'requests', 'input_tokens', 'output_tokens', 'cached_input_tokens'],
+  transcription: ['audio_seconds', 'requests', 'input_tokens', 'output_tokens'],
+  speech: ['characters', 'requests', 'input_tokens', 'output_tokens'],
+  translation: ['characters', 'requests', 'input_tokens', 'output_tokens'],
+  moderation: ['requests', 'characters', 'input_tokens', 'output_tokens'],
+};
 
 /** A provider's file: catalog/providers/<provider>.yaml. */
 export const ProviderFile = z.strictObject({
