@@ -1,0 +1,23 @@
+// The last resort for billing a chat job: a host that reports no usage at all (some self-hosted
+// OpenAI-compatible servers). We count tokens ourselves with OpenAI's o200k tokenizer, which is
+// an estimate for other model families. The tokenizer loads only when it is needed.
+import type { ChatMessage, ChatRequest, ChatUsage } from '../../tasks/chat';
+
+export async function measureChatUsage(request: ChatRequest, output: string): Promise<ChatUsage> {
+  const { countTokens } = await import('gpt-tokenizer');
+  const prompt = countTokens(request.messages.map(messageText).join('\n'));
+  const completion = countTokens(output);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0 },
+  };
+}
+
+function messageText(message: ChatMessage): string {
+  const content = message.content;
+  const text = typeof content === 'string' ? content : (content ?? []).map((part) => (part.type === 'text' ? part.text : '')).join('');
+  const toolCalls = message.role === 'assistant' ? (message.tool_calls ?? []).map((t) => t.function.name + t.function.arguments).join('') : '';
+  return text + toolCalls;
+}
