@@ -151,9 +151,10 @@ export type OfferingLimits = z.infer<typeof OfferingLimits>;
 
 /**
  * Where a price was read. `provider-page`: seen on the provider's own pricing page or docs (url) on as_of.
- * `price-map`: taken from the LiteLLM price map mirror of as_of and not yet confirmed on the provider's page.
+ * `price-map`: taken from the LiteLLM price map mirror of as_of, not yet confirmed on the provider's page.
+ * `third-party`: quoted from a third-party copy of the provider's page (named in `note`), not confirmed.
  */
-export const PriceBasis = z.enum(['provider-page', 'price-map']);
+export const PriceBasis = z.enum(['provider-page', 'price-map', 'third-party']);
 export type PriceBasis = z.infer<typeof PriceBasis>;
 
 export const PriceSource = z.strictObject({
@@ -209,7 +210,7 @@ export const TASK_UNITS: Record<Task, readonly z.infer<typeof Unit>[]> = {
   transcription: ['audio_seconds', 'requests', 'input_tokens', 'output_tokens'],
   speech: ['characters', 'requests', 'input_tokens', 'output_tokens'],
   translation: ['characters', 'requests', 'input_tokens', 'output_tokens'],
-  moderation: ['requests', 'characters', 'input_tokens', 'output_tokens'],
+  moderation: ['requests', 'characters', 'input_tokens', 'output_tokens', 'cached_input_tokens'],
 };
 
 /** A provider's file: catalog/providers/<provider>.yaml. */
