@@ -115,7 +115,7 @@ describe('openai chat adapter', () => {
   it('detects a stream cut halfway', async () => {
     mock.failNext({ kind: 'cut', afterEvents: 2 });
     const stream = await openaiChat.chatStream(chatRequest({ stream: true }), ctx());
-    await upstreamError(collect(stream));
+    expect(await upstreamError(collect(stream))).toMatchObject({ kind: 'protocol', isRetryable: true });
   });
 });
 

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { UpstreamError } from '../../errors';
 import { ChatCompletionChunk, type ChatUsage } from '../../tasks/chat';
 import { conformTo } from './openai-chat-schemas';
-import { readSse, truncatedStream } from './sse';
+import { readSse, truncatedStream, type SseEvent } from './sse';
 import { upstreamErrorMessage } from './upstream';
 
 /**
@@ -22,7 +22,7 @@ export async function* readChatStream(
   let sawUsage = false;
   let output = '';
   let last: ChatCompletionChunk | null = null;
-  for await (const event of readSse(provider, body)) {
+  for await (const event of eventsUntilCut(provider, body)) {
     if (event.data === '[DONE]') {
       finished = true;
       break;
@@ -40,6 +40,16 @@ export async function* readChatStream(
   if (!finished) throw truncatedStream(provider);
   if (!sawUsage && last) {
     yield { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage: await measure(output) };
+  }
+}
+
+/** A connection dropped after the answer began is a truncated stream, not a failure to connect. */
+async function* eventsUntilCut(provider: string, body: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<SseEvent> {
+  try {
+    yield* readSse(provider, body);
+  } catch (error) {
+    if (error instanceof UpstreamError && error.kind === 'connect') throw truncatedStream(provider);
+    throw error;
   }
 }
 
