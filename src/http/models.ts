@@ -43,12 +43,14 @@ export function modelsRouter(deps: { catalog: Catalog; status: CatalogStatus }):
     res.json(compareModels(catalog, ids));
   });
 
-  router.get('/models/:author/:name', (req, res) => {
-    const id = `${req.params.author}/${req.params.name}`.toLowerCase();
-    const model = catalog.modelsById.get(id);
+  const retrieve = (id: string, res: express.Response) => {
+    const model = catalog.modelsById.get(id.toLowerCase());
     if (!model) throw new NotFound(`The model "${id}" does not exist.`, 'model_not_found', 'model');
     res.json(modelJson(catalog, status, model));
-  });
+  };
+  router.get('/models/:author/:name', (req, res) => retrieve(`${req.params.author}/${req.params.name}`, res));
+  // The OpenAI SDK's models.retrieve() sends the id as one path segment with the slash encoded (%2F).
+  router.get('/models/:id', (req, res) => retrieve(req.params.id, res));
 
   router.get('/providers', (_req, res) => {
     res.json({
