@@ -180,8 +180,12 @@ describe('openai chat streams that break the format', () => {
   const odd: Route = {
     method: 'POST',
     path: /\/chat\/completions$/,
-    handle(req, res: http.ServerResponse) {
+    handle(req, res: http.ServerResponse, routeCtx) {
       const model = String(req.json.model);
+      if (req.json.stream !== true) {
+        const message = { role: 'assistant', content: 'three words here' };
+        return routeCtx.mock.sendJson(res, 200, { id: 'chatcmpl-x', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message, finish_reason: 'stop' }] });
+      }
       if (model === 'no-done') return writeSse(res, [{ data: chunk('partial') }], null);
       if (model === 'bad-chunk') return writeSse(res, [{ data: chunk('a') }, { data: '{"id": ' }, { data: '[DONE]' }], null);
       if (model === 'mid-error') return writeSse(res, [{ data: chunk('a') }, { data: '{"error":{"message":"The server had an error while processing your request.","type":"server_error"}}' }], null);
@@ -212,6 +216,13 @@ describe('openai chat streams that break the format', () => {
   it('throws with the provider’s message when an error arrives mid-stream', async () => {
     const error = await upstreamError(streamOf('mid-error'));
     expect(error.message).toContain('The server had an error while processing your request.');
+  });
+
+  it('measures the units itself when a completion carries no usage', async () => {
+    const { units } = await openaiChat.chat(chatRequest(), ctx({ providerModelId: 'no-usage' }, oddMock.url));
+    expect(units.output_tokens).toBe(3);
+    expect(units.input_tokens).toBeGreaterThan(0);
+    expect(units.cached_input_tokens).toBe(0);
   });
 
   it('measures usage itself when the host reports none', async () => {
