@@ -1,4 +1,5 @@
 // The Gemini chat adapter: OpenAI chat completions in, generateContent on the wire.
+import { UpstreamError } from '../../errors';
 import type { ChatCompletionChunk } from '../../tasks/chat';
 import { readSse } from '../shared/sse';
 import { callJson, callUpstream, type UpstreamCall } from '../shared/upstream';
@@ -24,7 +25,10 @@ export const googleChat: ChatAdapter = {
     const { data } = await callJson(call(toGeminiRequest(request), ctx, false), GeminiResponse).catch((e: unknown) => {
       throw withQuotaRetryDelay(e);
     });
-    if (data.promptFeedback?.blockReason && !data.candidates?.length) throw blockedPrompt(data.promptFeedback);
+    if (!data.candidates?.length) {
+      if (data.promptFeedback?.blockReason) throw blockedPrompt(data.promptFeedback);
+      throw new UpstreamError('google', 'protocol', 'google answered without any candidate');
+    }
     return { result: toChatCompletion(data, ctx.providerModelId), units: geminiUnits(data.usageMetadata) };
   },
 
