@@ -19,6 +19,8 @@ export interface UpstreamCall {
   signal?: AbortSignal;
   /** Largest body accepted from upstream (bytes). */
   maxBytes?: number;
+  /** Reads a retry delay (ms) from an error body, for providers that put it there (Google's RetryInfo). */
+  retryAfterFromBody?: (text: string) => number | null;
 }
 
 export interface UpstreamResponse {
@@ -53,7 +55,7 @@ export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse
     'http',
     `${call.provider} answered ${response.statusCode}: ${upstreamErrorMessage(text) ?? (text.slice(0, 300) || 'no body')}`,
     response.statusCode,
-    retryAfterMs(headers),
+    retryAfterMs(headers) ?? call.retryAfterFromBody?.(text) ?? null,
   );
 }
 

@@ -1,0 +1,50 @@
+// Listening and stopping. On SIGTERM/SIGINT: stop accepting, let in-flight requests finish (bounded),
+// run the flush hooks (usage writer, outbox), then close pools.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './log';
+
+export interface RunningServer {
+  server: http.Server;
+  port: number;
+  /** Stops accepting, waits for in-flight requests up to `timeoutMs`, then runs `onDrained`. */
+  shutdown(): Promise<void>;
+}
+
+export async function listen(
+  handler: http.RequestListener,
+  options: { port: number; host: string; timeoutMs: number; logger: Logger; onDraining?: () => void; onDrained?: () => Promise<void> },
+): Promise<RunningServer> {
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, handler);
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+  server.on('request', (_req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      options.onDraining?.();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
+      const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.timeoutMs).unref());
+      if ((await Promise.race([drained, timedOut])) === 'timeout') {
+        options.logger.warn({ inFlight }, 'shutdown timeout: closing remaining connections');
+        server.closeAllConnections();
+      }
+      await closed;
+      await options.onDrained?.();
+    })());
+  return { server, port, shutdown };
+}
