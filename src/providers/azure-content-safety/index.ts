@@ -1,0 +1,8 @@
+import type { ProviderAdapter } from '../types';
+import { azureContentSafetyModeration } from './moderation';
+
+export const azureContentSafetyProvider: ProviderAdapter = {
+  id: 'azure-content-safety',
+  defaultBaseUrl: '',
+  moderation: azureContentSafetyModeration,
+};
