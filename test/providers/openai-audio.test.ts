@@ -9,21 +9,17 @@ import type { TranscriptionRequest } from '../../src/tasks/transcription';
 import { audioDuration, toneWav } from '../helpers/audio';
 import { MockUpstream } from '../helpers/mock-upstream';
 import { itMapsUpstreamFailures, upstreamFailure } from '../helpers/upstream-failures';
-import { openaiChatDialect } from '../mocks/openai/chat';
-import { spokenSeconds, openaiSpeechRoutes } from '../mocks/openai/speech';
-import { expectedTokenUsage, openaiTranscriptionRoutes } from '../mocks/openai/transcription';
+import { OPENAI_TEST_KEY, openaiErrorBody, startOpenAIMock } from '../mocks/openai';
+import { spokenSeconds } from '../mocks/openai/speech';
+import { expectedTokenUsage } from '../mocks/openai/transcription';
 import { SCRIPT_SENTENCES, scriptFor } from '../mocks/scripted-transcript';
 
-const KEY = 'sk-test-openai';
+const KEY = OPENAI_TEST_KEY;
 const SECONDS = 3.5;
 let mock: MockUpstream;
 
 beforeAll(async () => {
-  mock = await MockUpstream.start({
-    routes: [...openaiTranscriptionRoutes, ...openaiSpeechRoutes],
-    errorBody: openaiChatDialect.error,
-    authorize: (req) => req.headers.authorization === `Bearer ${KEY}`,
-  });
+  mock = await startOpenAIMock();
 });
 afterAll(() => mock.close());
 beforeEach(() => {
@@ -120,7 +116,7 @@ describe('OpenAI transcription', () => {
   it('fails loudly when verbose_json lacks a field it depends on', async () => {
     const changed = await MockUpstream.start({
       routes: [{ method: 'POST', path: /\/audio\/transcriptions$/, handle: (_req, res, c) => c.mock.sendJson(res, 200, { task: 'transcribe', text: 'hi' }) }],
-      errorBody: openaiChatDialect.error,
+      errorBody: openaiErrorBody,
     });
     try {
       const error = await upstreamFailure(openaiTranscription.transcribe(transcription(), { ...ctx('whisper-1'), credentials: { apiKey: KEY, baseUrl: changed.url, extra: {} } }));
