@@ -81,6 +81,13 @@ describe('vision OCR over an OpenAI-compatible chat endpoint', () => {
     expect([meta.width, meta.height]).toEqual([1600, 600]);
   });
 
+  it('sends a photo with an EXIF orientation upright', async () => {
+    const sideways = await sharp(png).rotate(-90).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    await deepinfraOcr.ocr(ocrRequest(mediaFile(sideways, 'jpeg')), deepinfra());
+    const meta = await sharp(sentImage()).metadata();
+    expect([meta.format, meta.width, meta.height, meta.orientation ?? 1]).toEqual(['png', 560, 280, 1]);
+  });
+
   it('refuses a PDF, which a chat vision endpoint cannot take', async () => {
     const pdf = await renderTextPdf(['one']);
     await expect(deepinfraOcr.ocr(ocrRequest(mediaFile(pdf, 'pdf')), deepinfra())).rejects.toBeInstanceOf(UnsupportedMediaType);

@@ -108,7 +108,9 @@ async function pageImage(request: OcrRequest, index: number, maxSide: number): P
     const image = sharp(bytes, { page: index });
     const meta = await image.metadata();
     const tooLarge = Math.max(meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0) > maxSide;
-    if (SENT_AS_IS.has(mime) && !tooLarge) return { mime, bytes };
+    // Model servers load images without applying EXIF orientation, so a turned photo is sent upright.
+    const turned = (meta.orientation ?? 1) !== 1;
+    if (SENT_AS_IS.has(mime) && !tooLarge && !turned) return { mime, bytes };
     const png = await image
       .rotate()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
