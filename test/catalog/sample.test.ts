@@ -9,9 +9,9 @@ const byKey = async (key: string): Promise<Offering> => (await (loading ??= load
 
 describe('sample jobs', () => {
   it('prices a chat job as 1,000 input and 500 output tokens', async () => {
-    const groq = await byKey('groq:meta-llama/llama-3.3-70b-instruct');
+    const groq = await byKey('groq:openai/gpt-oss-120b');
     expect(sampleJobUnits(groq)).toEqual({ input_tokens: 1000, output_tokens: 500 });
-    expect(sampleJobCostMicros(groq)).toBe(590 + 395);
+    expect(sampleJobCostMicros(groq)).toBe(150 + 300);
   });
 
   it('prices a minute of audio per second, per hour or in audio tokens alike', async () => {
@@ -31,9 +31,9 @@ describe('sample jobs', () => {
   it('prices moderation as one request of 1,000 characters, one Content Safety record, or guard-model tokens', async () => {
     expect(sampleJobCostMicros(await byKey('openai:openai/omni-moderation-latest'))).toBe(0);
     expect(sampleJobCostMicros(await byKey('azure-content-safety:microsoft/content-safety-text'))).toBe(380);
-    const guard = await byKey('groq:meta-llama/llama-guard-4-12b');
+    const guard = await byKey('deepinfra:meta-llama/llama-guard-4-12b');
     expect(sampleJobUnits(guard)).toEqual({ input_tokens: 500, output_tokens: 10 });
-    expect(sampleJobCostMicros(guard)).toBe(100 + 2);
+    expect(sampleJobCostMicros(guard)).toBe(90 + 2); // 10 × $0.18/M = 1.8 micro-USD, half-up
   });
 
   it('prices one OCR page per page, or as page-image tokens on a chat host', async () => {
