@@ -51,22 +51,22 @@ describe('GET /v1/models', () => {
     expect(body.object).toBe('list');
     expect(body.data).toHaveLength(catalog.models.length);
     expect(body).not.toHaveProperty('has_more');
-    const llama = body.data.find((m: { id: string }) => m.id === 'meta-llama/llama-3.3-70b-instruct');
-    expect(llama).toMatchObject({
+    const oss = body.data.find((m: { id: string }) => m.id === 'openai/gpt-oss-120b');
+    expect(oss).toMatchObject({
       object: 'model',
-      created: Date.UTC(2024, 11, 6) / 1000,
-      owned_by: 'meta-llama',
+      created: Date.UTC(2025, 7, 5) / 1000,
+      owned_by: 'openai',
       task: 'chat',
       open_weights: true,
       capabilities: { context_length: 131072 },
     });
-    const groq = llama.offerings.find((o: { provider: string }) => o.provider === 'groq');
+    const groq = oss.offerings.find((o: { provider: string }) => o.provider === 'groq');
     expect(groq).toMatchObject({
-      provider_model_id: 'llama-3.3-70b-versatile',
-      pricing: { input_tokens: '0.00000059', output_tokens: '0.00000079' },
+      provider_model_id: 'openai/gpt-oss-120b',
+      pricing: { input_tokens: '0.00000015', output_tokens: '0.0000006', cached_input_tokens: '0.000000075' },
       enabled: true,
       health: { state: 'open' },
-      source: { url: 'https://groq.com/pricing', basis: 'price-map' },
+      source: { url: 'https://console.groq.com/docs/models', basis: 'provider-page' },
     });
   });
 
@@ -99,7 +99,7 @@ describe('GET /v1/models', () => {
 
 describe('GET /v1/models/{author}/{name}', () => {
   it('returns one model with every offering, its live health and whether it is enabled', async () => {
-    const { status: code, body } = await get('/models/meta-llama/llama-3.3-70b-instruct');
+    const { status: code, body } = await get('/models/openai/gpt-oss-120b');
     expect(code).toBe(200);
     expect(body.offerings.map((o: { provider: string }) => o.provider).sort()).toEqual(['deepinfra', 'fireworks', 'groq', 'together']);
     expect(body.offerings.find((o: { provider: string }) => o.provider === 'together')).toMatchObject({ enabled: false, health: { state: 'closed' } });
