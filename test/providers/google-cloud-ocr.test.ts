@@ -2,19 +2,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { googleCloudOcr } from '../../src/providers/google-cloud/ocr';
 import type { MockUpstream } from '../helpers/mock-upstream';
 import { callContext, expectUpstreamError, mediaFile, ocrRequest, renderTextPdf, renderTextPng, renderTextTiff } from '../helpers/ocr-fixtures';
-import { startGoogleVisionMock, VISION_TEST_KEY } from '../mocks/google-cloud/vision';
+import { GOOGLE_CLOUD_TEST_KEY, startGoogleCloudMock } from '../mocks/google-cloud';
 
 let mock: MockUpstream;
 let png: Buffer;
 
 beforeAll(async () => {
-  mock = await startGoogleVisionMock();
+  mock = await startGoogleCloudMock();
   png = await renderTextPng(['Hello Switchyard'], { width: 1000, height: 500 });
 });
 afterAll(() => mock.close());
 beforeEach(() => mock.clearFaults());
 
-const ctx = (extra = {}) => callContext('google-cloud', mock.url, VISION_TEST_KEY, extra);
+const ctx = (extra = {}) => callContext('google-cloud', mock.url, GOOGLE_CLOUD_TEST_KEY, extra);
 
 describe('googleCloudOcr', () => {
   it('reads an image with DOCUMENT_TEXT_DETECTION and maps blocks, boxes in pixels and confidences', async () => {
@@ -30,7 +30,7 @@ describe('googleCloudOcr', () => {
 
     const sent = mock.lastRequest!;
     expect(sent.path).toBe('/v1/images:annotate');
-    expect(sent.headers['x-goog-api-key']).toBe(VISION_TEST_KEY);
+    expect(sent.headers['x-goog-api-key']).toBe(GOOGLE_CLOUD_TEST_KEY);
     expect(sent.json.requests[0].features).toEqual([{ type: 'DOCUMENT_TEXT_DETECTION' }]);
     expect(sent.json.requests[0].imageContext).toEqual({ languageHints: ['en'] });
     expect(Buffer.from(sent.json.requests[0].image.content, 'base64').equals(png)).toBe(true);

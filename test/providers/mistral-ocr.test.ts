@@ -3,19 +3,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mistralOcr } from '../../src/providers/mistral/ocr';
 import type { MockUpstream } from '../helpers/mock-upstream';
 import { callContext, expectUpstreamError, mediaFile, ocrRequest, renderTextPdf, renderTextPng } from '../helpers/ocr-fixtures';
-import { MISTRAL_OCR_TEST_KEY, startMistralOcrMock } from '../mocks/mistral/ocr';
+import { MISTRAL_TEST_KEY, startMistralMock } from '../mocks/mistral';
 
 let mock: MockUpstream;
 let png: Buffer;
 
 beforeAll(async () => {
-  mock = await startMistralOcrMock();
+  mock = await startMistralMock();
   png = await renderTextPng(['Hello Switchyard'], { width: 1000, height: 500 });
 });
 afterAll(() => mock.close());
 beforeEach(() => mock.clearFaults());
 
-const ctx = (extra = {}) => callContext('mistral', `${mock.url}/v1`, MISTRAL_OCR_TEST_KEY, { providerModelId: 'mistral-ocr-latest', ...extra });
+const ctx = (extra = {}) => callContext('mistral', `${mock.url}/v1`, MISTRAL_TEST_KEY, { providerModelId: 'mistral-ocr-latest', ...extra });
 const ocrPng = (extra = {}) => mistralOcr.ocr(ocrRequest(mediaFile(png, 'png')), ctx(extra));
 
 describe('mistralOcr', () => {
@@ -37,7 +37,7 @@ describe('mistralOcr', () => {
 
     const sent = mock.lastRequest!;
     expect(sent.path).toBe('/v1/ocr');
-    expect(sent.headers.authorization).toBe(`Bearer ${MISTRAL_OCR_TEST_KEY}`);
+    expect(sent.headers.authorization).toBe(`Bearer ${MISTRAL_TEST_KEY}`);
     expect(sent.json).toMatchObject({ model: 'mistral-ocr-latest', include_blocks: true, include_image_base64: false });
     expect(sent.json.document).toEqual({ type: 'image_url', image_url: `data:image/png;base64,${png.toString('base64')}` });
   });
@@ -64,7 +64,7 @@ describe('mistralOcr', () => {
   });
 
   it('speaks the format the official Mistral client parses', async () => {
-    const client = new Mistral({ apiKey: MISTRAL_OCR_TEST_KEY, serverURL: mock.url });
+    const client = new Mistral({ apiKey: MISTRAL_TEST_KEY, serverURL: mock.url });
     const response = await client.ocr.process({
       model: 'mistral-ocr-latest',
       document: { type: 'image_url', imageUrl: `data:image/png;base64,${png.toString('base64')}` },

@@ -3,11 +3,10 @@
 // fullTextAnnotation hierarchy pages → blocks → paragraphs → words → symbols with detected breaks,
 // proto3 JSON that leaves out zero values, and per-image failures inside a 200 answer.
 // The mock cannot read, so every page says the same two lines; the page's real size shapes the boxes.
+// Auth is checked by the composed mock in ./index.ts.
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
-import { MockUpstream, type RecordedRequest, type Route } from '../../helpers/mock-upstream';
-
-export const VISION_TEST_KEY = 'AIza-test-google-cloud';
+import type { RecordedRequest, Route } from '../../helpers/mock-upstream';
 
 /** What every mock page says. */
 export function visionMockPageText(pageNumber: number): string {
@@ -17,7 +16,7 @@ export function visionMockPageText(pageNumber: number): string {
 const NAMES: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' };
 
 /** Google's error envelope: {"error":{"code","message","status"}}. */
-export function visionErrorBody(status: number, message: string) {
+function visionErrorBody(status: number, message: string) {
   return { error: { code: status, message, status: NAMES[status] ?? 'UNKNOWN' } };
 }
 
@@ -75,14 +74,6 @@ export const googleVisionRoutes: Route[] = [
     },
   },
 ];
-
-export function startGoogleVisionMock(apiKey = VISION_TEST_KEY): Promise<MockUpstream> {
-  return MockUpstream.start({
-    routes: googleVisionRoutes,
-    errorBody: visionErrorBody,
-    authorize: (req) => req.headers['x-goog-api-key'] === apiKey || req.query.get('key') === apiKey,
-  });
-}
 
 function checkRequest(req: RecordedRequest): string | null {
   const requests = req.json?.requests;

@@ -3,18 +3,18 @@
 // 0-based `pages` as a list or a "0,2-4" string, markdown per page with image references, page
 // dimensions with dpi, paragraph `blocks` when include_blocks is set, and usage_info.pages_processed.
 // The mock cannot read, so every page says the same things; the page's real size shapes the boxes.
+// Auth is checked by the composed mock in ./index.ts.
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
-import { MockUpstream, type RecordedRequest, type Route } from '../../helpers/mock-upstream';
+import type { Route } from '../../helpers/mock-upstream';
 
-export const MISTRAL_OCR_TEST_KEY = 'mistral-test-key';
 const BLOCK_MODELS = /^mistral-ocr-(latest|4)/;
 /** The dpi Mistral renders PDF pages at. */
 const RENDER_DPI = 200;
 
-/** Mistral's error body: {"object":"error","message","type","param","code"}. */
-export function mistralOcrErrorBody(status: number, message: string) {
-  return { object: 'error', message, type: status === 429 ? 'rate_limited' : status >= 500 ? 'internal_server_error' : 'invalid_request_error', param: null, code: String(status) };
+/** Mistral's error body for a request it cannot serve. */
+function invalidRequest(message: string) {
+  return { object: 'error', message, type: 'invalid_request_error', param: null, code: '400' };
 }
 
 export function mistralMockPageMarkdown(pageNumber: number): string {
@@ -33,12 +33,12 @@ export const mistralOcrRoutes: Route[] = [
     async handle(req, res, { mock }) {
       const body = req.json;
       if (typeof body?.model !== 'string' || !body.model.startsWith('mistral-ocr')) {
-        return mock.sendJson(res, 400, mistralOcrErrorBody(400, `Invalid model: ${body?.model}`));
+        return mock.sendJson(res, 400, invalidRequest(`Invalid model: ${body?.model}`));
       }
       const document = await readDocument(body.document);
-      if (!document) return mock.sendJson(res, 400, mistralOcrErrorBody(400, 'Could not read the document.'));
+      if (!document) return mock.sendJson(res, 400, invalidRequest('Could not read the document.'));
       const wanted = pagesOf(body.pages, document.pageCount);
-      if (!wanted) return mock.sendJson(res, 400, mistralOcrErrorBody(400, 'Invalid pages.'));
+      if (!wanted) return mock.sendJson(res, 400, invalidRequest('Invalid pages.'));
       mock.sendJson(res, 200, {
         // Block extraction came with OCR 4; older models leave it out.
         pages: wanted.map((index) => page(index, document.size, body.include_blocks === true && BLOCK_MODELS.test(body.model))),
@@ -49,14 +49,6 @@ export const mistralOcrRoutes: Route[] = [
     },
   },
 ];
-
-export function startMistralOcrMock(apiKey = MISTRAL_OCR_TEST_KEY): Promise<MockUpstream> {
-  return MockUpstream.start({
-    routes: mistralOcrRoutes,
-    errorBody: mistralOcrErrorBody,
-    authorize: (req: RecordedRequest) => req.headers.authorization === `Bearer ${apiKey}`,
-  });
-}
 
 async function readDocument(document: unknown): Promise<{ pageCount: number; size: Size; bytes: number } | null> {
   const doc = document as { type?: string; image_url?: string | { url?: string }; document_url?: string } | undefined;
