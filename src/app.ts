@@ -11,6 +11,16 @@ import { opsRouter } from './http/ops';
 import { requestIdFrom } from './ids';
 import type { Logger } from './log';
 import type { ProviderRegistry } from './providers/registry';
+import { KeyCache } from './billing/keys';
+import { MemoryCounter, RateLimiter } from './billing/rate-limit';
+import { Dispatcher } from './dispatch/dispatcher';
+import { HealthTracker } from './dispatch/health';
+import { accountRouter } from './http/account';
+import { adminRouter } from './http/admin';
+import { requireAdmin, requireKey } from './http/auth';
+import { chatRouter } from './http/chat';
+import type { JobServices } from './http/jobs';
+import { modelsRouter, type CatalogStatus } from './http/models';
 
 export interface AppDeps {
   config: Config;
@@ -21,9 +31,50 @@ export interface AppDeps {
   adminTokenHash: string;
   /** True once shutdown began: /readyz turns 503 so load balancers stop sending work. */
   isDraining?: () => boolean;
+  /** Shared counters (Redis) when several replicas run; in memory otherwise. */
+  rateLimiter?: RateLimiter;
+  health?: HealthTracker;
 }
 
-export function createApp(deps: AppDeps): Express {
+export interface AppParts {
+  dispatcher: Dispatcher;
+  health: HealthTracker;
+  keys: KeyCache;
+  rateLimiter: RateLimiter;
+}
+
+/** The long-lived parts the routes share, built once from the dependencies. */
+export function buildParts(deps: AppDeps): AppParts {
+  const health = deps.health ?? new HealthTracker();
+  const dispatcher = new Dispatcher({
+    catalog: deps.catalog,
+    providers: deps.providers,
+    health,
+    markupPpm: deps.config.priceMarkupPpm,
+    upstreamTimeoutMs: deps.config.UPSTREAM_TIMEOUT_MS,
+    jobDeadlineMs: deps.config.JOB_DEADLINE_MS,
+  });
+  return { dispatcher, health, keys: new KeyCache(deps.db), rateLimiter: deps.rateLimiter ?? new RateLimiter(new MemoryCounter()) };
+}
+
+function catalogStatus(deps: AppDeps, parts: AppParts): CatalogStatus {
+  return {
+    offering: (o) => ({
+      enabled: parts.dispatcher.routable(o, o.model.task),
+      health: parts.health.offeringView(o.key),
+      p50_latency_ms: parts.health.p50(o.key),
+    }),
+    provider: (id) => {
+      const entry = deps.providers.get(id);
+      return { enabled: entry?.enabled ?? false, health: { ...parts.health.providerView(id), disabled_reason: entry?.disabledReason ?? 'no adapter' } };
+    },
+  };
+}
+
+/** Routes that need an API key; the catalog and operations are open, /v1/admin has its own token. */
+const KEYED_PATHS = ['/v1/balance', '/v1/usage', '/v1/chat', '/v1/ocr', '/v1/audio', '/v1/translations', '/v1/moderations', '/v1/billing/checkout'];
+
+export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -49,6 +100,20 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(opsRouter(deps.db, deps.isDraining ?? (() => false)));
   app.use('/v1', express.json({ limit: deps.config.JSON_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const services: JobServices = {
+    db: deps.db,
+    dispatcher: parts.dispatcher,
+    rateLimiter: parts.rateLimiter,
+    logger: deps.logger,
+    markupPpm: deps.config.priceMarkupPpm,
+    meterUsage: Boolean(deps.config.STRIPE_SECRET_KEY && deps.config.STRIPE_METER_EVENT_NAME),
+  };
+  app.use('/v1', modelsRouter({ catalog: deps.catalog, status: catalogStatus(deps, parts) }));
+  app.use('/v1/admin', requireAdmin(deps.adminTokenHash, parts.keys), adminRouter(deps.db, parts.keys));
+  app.use(KEYED_PATHS, requireKey(parts.keys));
+  app.use('/v1', accountRouter(deps.db));
+  app.use('/v1', chatRouter(services));
 
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(deps.logger));

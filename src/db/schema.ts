@@ -5,6 +5,9 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** Money and counters are int8 columns read back as JS numbers (safe integers: micro-USD). */
 type Int8 = ColumnType<number, number | bigint, number | bigint>;
 type Json<T> = ColumnType<T, string, string>;
+/** A column with a default (or a null one), which an insert may leave out. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+type DefaultedInt8 = ColumnType<number, number | bigint | undefined, number | bigint>;
 
 export interface SettingsTable {
   name: string;
@@ -16,10 +19,10 @@ export interface AccountsTable {
   id: string;
   name: string;
   /** The sum of the account's ledger entries, updated in the same transaction as each entry. */
-  balance_micros: Int8;
+  balance_micros: DefaultedInt8;
   /** Sum of the open holds of in-flight jobs. */
-  held_micros: Int8;
-  stripe_customer_id: string | null;
+  held_micros: DefaultedInt8;
+  stripe_customer_id: Defaulted<string | null>;
   created_at: Timestamp;
 }
 
@@ -38,10 +41,15 @@ export interface ApiKeysTable {
   allowed_tasks: Json<string[] | null>;
   allowed_models: Json<string[] | null>;
   allowed_providers: Json<string[] | null>;
-  expires_at: Timestamp | null;
-  revoked_at: Timestamp | null;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
-  last_used_at: Timestamp | null;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Open holds of this key's in-flight jobs, for its budget. */
+  held_micros: DefaultedInt8;
+  /** Spend since `period_started_at` (the start of the budget's day or month). */
+  period_spent_micros: DefaultedInt8;
+  period_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type LedgerKind = 'top_up' | 'grant' | 'usage' | 'refund' | 'adjustment';
@@ -54,8 +62,8 @@ export interface LedgerEntriesTable {
   amount_micros: Int8;
   balance_after_micros: Int8;
   reason: string;
-  request_id: string | null;
-  external_id: string | null;
+  request_id: Defaulted<string | null>;
+  external_id: Defaulted<string | null>;
   created_at: Timestamp;
 }
 
@@ -76,7 +84,36 @@ export interface UsageEventsTable {
   created_at: Timestamp;
 }
 
+export interface HoldsTable {
+  request_id: string;
+  account_id: string;
+  key_id: string;
+  amount_micros: Int8;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  received_at: Timestamp;
+}
+
+export interface MeterOutboxTable {
+  request_id: string;
+  account_id: string;
+  value_micros: Int8;
+  occurred_at: Timestamp;
+  attempts: Defaulted<number>;
+  next_attempt_at: Timestamp;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: Defaulted<string | null>;
+}
+
 export interface Database {
+  holds: HoldsTable;
+  stripe_events: StripeEventsTable;
+  meter_outbox: MeterOutboxTable;
   settings: SettingsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;

@@ -1,0 +1,156 @@
+// Every job endpoint runs through here: check the key may run it, plan it, hold its maximum cost,
+// dispatch it, charge the real cost from the provider's reported units (or release the hold when it
+// fails), and put the job headers on the response.
+import type { Request, Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { AuthenticatedKey } from '../billing/keys';
+import { placeHold, releaseHold, settle } from '../billing/ledger';
+import type { RateLimiter } from '../billing/rate-limit';
+import type { Offering } from '../catalog/catalog';
+import { costMicros, formatUsd, UNITS, type Units } from '../catalog/price';
+import type { Database } from '../db/schema';
+import type { Attempt, Dispatcher, Outcome, Plan } from '../dispatch/dispatcher';
+import { ProviderPreferences, type Job } from '../dispatch/job';
+import { InvalidRequest } from '../errors';
+import type { Logger } from '../log';
+import type { Metered } from '../providers/types';
+import { keyOf, requireTask } from './auth';
+
+export interface JobServices {
+  db: Kysely<Database>;
+  dispatcher: Dispatcher;
+  rateLimiter: RateLimiter;
+  logger: Logger;
+  markupPpm: bigint;
+  /** Report usage to a Stripe billing meter through the outbox. */
+  meterUsage: boolean;
+}
+
+export interface Charge {
+  units: Units;
+  providerCostMicros: number;
+  costMicros: number;
+}
+
+/** Parses `provider` routing preferences: an object in JSON bodies, a JSON string in multipart forms. */
+export function parsePreferences(raw: unknown): ProviderPreferences {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new InvalidRequest('provider must be a JSON object.', 'provider');
+    }
+  }
+  const parsed = ProviderPreferences.safeParse(value ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = ['provider', ...issue.path.map(String)].join('.');
+    throw new InvalidRequest(`${path}: ${issue.message}`, path);
+  }
+  return parsed.data;
+}
+
+/** Aborted when the client goes away before the response is complete. */
+export function clientSignal(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('client went away'));
+  });
+  req.on('aborted', () => controller.abort(new Error('client went away')));
+  return controller.signal;
+}
+
+/** Units to bill: the provider's own report, with any priced unit it left out taken from the estimate. */
+export function billableUnits(reported: Units, estimated: Units, offering: Offering): Units {
+  const given: Units = { ...reported };
+  // Cached prompt tokens bill as ordinary input where the offering has no cached price.
+  if (given.cached_input_tokens && !offering.pricing.cached_input_tokens) {
+    given.input_tokens = (given.input_tokens ?? 0) + given.cached_input_tokens;
+    delete given.cached_input_tokens;
+  }
+  const units: Units = {};
+  for (const unit of UNITS) {
+    if (!offering.pricing[unit]) continue;
+    const value = given[unit] ?? estimated[unit];
+    if (value !== undefined) units[unit] = value;
+  }
+  return units;
+}
+
+export function chargeFor(units: Units, offering: Offering, markupPpm: bigint): Charge {
+  return { units, providerCostMicros: costMicros(units, offering.pricing), costMicros: costMicros(units, offering.pricing, markupPpm) };
+}
+
+export function setJobHeaders(res: Response, outcome: Outcome<unknown>, charge: Charge | null): void {
+  const { offering } = outcome.served;
+  res.setHeader('x-switchyard-provider', offering.provider);
+  res.setHeader('x-switchyard-model', offering.model.id);
+  res.setHeader('x-switchyard-attempts', String(outcome.attempts.length));
+  if (charge) res.setHeader('x-switchyard-cost-usd', formatUsd(charge.costMicros));
+}
+
+export interface Admitted {
+  key: AuthenticatedKey;
+  plan: Plan;
+  requestId: string;
+  signal: AbortSignal;
+}
+
+/** Checks, rate limit, plan and hold: after this the job may run; nothing upstream has been called. */
+export async function admitJob(services: JobServices, req: Request, res: Response, job: Omit<Job, 'policy'>, tokens = 0): Promise<Admitted> {
+  const key = keyOf(res);
+  requireTask(key, job.task);
+  await services.rateLimiter.check(key, tokens, res);
+  const plan = services.dispatcher.plan({ ...job, policy: key.policy });
+  const requestId = req.id as string;
+  await placeHold(services.db, { requestId, key, amountMicros: plan.holdMicros });
+  return { key, plan, requestId, signal: clientSignal(req, res) };
+}
+
+/**
+ * Runs a buffered (non-streaming) job end to end and returns the provider's result; headers are set.
+ * A failure releases the hold and rethrows.
+ */
+export async function runBufferedJob<T>(
+  services: JobServices,
+  req: Request,
+  res: Response,
+  job: Omit<Job, 'policy'>,
+  attempt: Attempt<Metered<T>>,
+  tokens = 0,
+): Promise<{ result: T; charge: Charge; outcome: Outcome<Metered<T>> }> {
+  const admitted = await admitJob(services, req, res, job, tokens);
+  let outcome: Outcome<Metered<T>>;
+  try {
+    outcome = await services.dispatcher.run(admitted.plan, attempt, { requestId: admitted.requestId, signal: admitted.signal });
+  } catch (error) {
+    await releaseHold(services.db, admitted.requestId);
+    throw error;
+  }
+  const { offering, estimate } = outcome.served;
+  const charge = chargeFor(billableUnits(outcome.value.units, estimate.units, offering), offering, services.markupPpm);
+  await recordUsage(services, admitted, outcome, charge, 'succeeded');
+  setJobHeaders(res, outcome, charge);
+  return { result: outcome.value.result, charge, outcome };
+}
+
+/** Settles a finished job: one usage event, one ledger entry, hold released. */
+export async function recordUsage(services: JobServices, admitted: Admitted, outcome: Outcome<unknown>, charge: Charge, status: 'succeeded' | 'partial'): Promise<void> {
+  const { offering } = outcome.served;
+  await settle(services.db, {
+    requestId: admitted.requestId,
+    key: admitted.key,
+    task: offering.model.task,
+    model: offering.model.id,
+    provider: offering.provider,
+    providerModelId: offering.providerModelId,
+    units: charge.units as Record<string, number>,
+    providerCostMicros: charge.providerCostMicros,
+    costMicros: charge.costMicros,
+    latencyMs: outcome.latencyMs,
+    status,
+    attempts: outcome.attempts.length,
+    meter: services.meterUsage,
+  });
+}
