@@ -1,9 +1,12 @@
 // Starts the real app over HTTP on 127.0.0.1 (ephemeral port) with its own database.
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
-import { createApp, type AppDeps } from '../../src/app';
+import { buildParts, createApp, type AppDeps, type AppParts } from '../../src/app';
 import { ensureAdminToken } from '../../src/billing/admin-token';
+import { createAccount, createKey } from '../../src/billing/keys';
+import { credit } from '../../src/billing/ledger';
 import type { Catalog } from '../../src/catalog/catalog';
+import { parseUsd } from '../../src/catalog/price';
 import { loadCatalog } from '../../src/catalog/load';
 import { loadConfig, type Config } from '../../src/config';
 import { ALL_PROVIDERS } from '../../src/providers/index';
@@ -20,6 +23,7 @@ export interface TestApp {
   database: TestDatabase;
   log: CapturedLog;
   deps: AppDeps;
+  parts: AppParts;
   close(): Promise<void>;
 }
 
@@ -29,7 +33,14 @@ export function testCatalog(): Promise<Catalog> {
   return (cachedCatalog ??= loadCatalog('catalog'));
 }
 
-export async function startTestApp(options: { env?: Record<string, string>; catalog?: Catalog; providers?: ProviderAdapter[] } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  catalog?: Catalog;
+  providers?: ProviderAdapter[];
+  parts?: Partial<AppParts>;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: 'info', ALLOW_LOOPBACK_URLS: 'true', ...options.env });
   const database = await openTestDatabase();
   const log = captureLog(config.LOG_LEVEL);
@@ -37,7 +48,8 @@ export async function startTestApp(options: { env?: Record<string, string>; cata
   const providers = createProviderRegistry(config, options.providers ?? ALL_PROVIDERS);
   const admin = await ensureAdminToken(database.db, config.ADMIN_TOKEN);
   const deps: AppDeps = { config, db: database.db, logger: log.logger, catalog, providers, adminTokenHash: admin.hash };
-  const app = createApp(deps);
+  const parts = { ...buildParts(deps), ...options.parts };
+  const app = createApp(deps, parts);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -47,6 +59,7 @@ export async function startTestApp(options: { env?: Record<string, string>; cata
     database,
     log,
     deps,
+    parts,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -54,4 +67,21 @@ export async function startTestApp(options: { env?: Record<string, string>; cata
       await database.close();
     },
   };
+}
+
+/** An account with `usd` of credit and an API key for it, made through the same functions the admin API uses. */
+export async function fundedKey(app: TestApp, usd = '10', keyOptions: Record<string, unknown> = {}): Promise<{ key: string; keyId: string; accountId: string }> {
+  const account = await createAccount(app.database.db, 'test account');
+  if (Number(usd) > 0) await credit(app.database.db, { accountId: account.id, amountMicros: parseUsd(usd), kind: 'grant', reason: 'test credit' });
+  const { key, row } = await createKey(app.database.db, { account_id: account.id, name: 'test key', ...keyOptions });
+  return { key, keyId: row.id, accountId: account.id };
+}
+
+/** fetch with a bearer key and a JSON body. */
+export function postJson(app: TestApp, path: string, body: unknown, key?: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${app.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body: JSON.stringify(body),
+  });
 }
