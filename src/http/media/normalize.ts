@@ -1,7 +1,7 @@
 // Image pre-processing for providers that need it: the EXIF orientation applied to the pixels (most
 // OCR engines ignore the tag and would read a phone photo sideways), and a conversion to PNG or
 // JPEG for providers that take nothing else. The pixel limit is set on every decode.
-import sharp from 'sharp';
+import sharp, { type FormatEnum } from 'sharp';
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../../errors';
 import type { MediaFile } from '../../tasks/media';
 import { IMAGE_LIMIT_DEFAULTS, renamed } from './detect';
@@ -37,7 +37,7 @@ export async function normalizeImage(file: MediaFile, options: NormalizeOptions 
     let pipeline = input().rotate().timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
     if (options.to === 'jpeg') pipeline = pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 92 });
     else if (options.to === 'png') pipeline = pipeline.png();
-    else pipeline = pipeline.toFormat(file.format as keyof sharp.FormatEnum);
+    else pipeline = pipeline.toFormat(file.format as keyof FormatEnum);
     const bytes = await pipeline.toBuffer();
     const format = options.to ?? file.format;
     const mime = options.to ? MIME[options.to] : file.mime;

@@ -1,8 +1,9 @@
 'use strict';
-// Counts the pages of a PDF in a worker thread, so that a hostile file costs at most what the parent
-// allows: it terminates the worker at a deadline and caps its heap (see pdf-pages.ts). CommonJS
-// because worker threads do not inherit the TypeScript loader the rest of the app runs under.
-const { parentPort, workerData } = require('node:worker_threads');
+// Counts the pages of PDFs, one at a time, in a worker thread, so that a hostile file costs at most
+// what the parent allows: it terminates the worker at a deadline and caps its heap (see
+// pdf-pages.ts). CommonJS because worker threads do not inherit the TypeScript loader the rest of
+// the app runs under.
+const { parentPort } = require('node:worker_threads');
 const { PDFDocument, PDFArray, PDFDict, PDFName, ParseSpeeds } = require('pdf-lib');
 
 // pdf-lib reports every malformed object on the console; a hostile file would flood the log.
@@ -46,7 +47,9 @@ async function countPages(bytes, maxPages) {
   return pages === 0 ? { error: 'it has no pages' } : { pages };
 }
 
-countPages(workerData.bytes, workerData.maxPages).then(
-  (result) => parentPort.postMessage(result),
-  (error) => parentPort.postMessage({ error: String((error && error.message) || error).slice(0, 200) }),
-);
+parentPort.on('message', ({ bytes, maxPages }) => {
+  countPages(bytes, maxPages).then(
+    (result) => parentPort.postMessage(result),
+    (error) => parentPort.postMessage({ error: String((error && error.message) || error).slice(0, 200) }),
+  );
+});
