@@ -129,14 +129,14 @@ export class Dispatcher {
         } catch (error) {
           record.latency_ms = Date.now() - attemptStarted;
           if (!(error instanceof UpstreamError)) {
-            health.recordFailure(offering.key, offering.provider, { kind: 'ignored', reason: String(error) });
+            health.recordFailure(offering.key, offering.provider, { kind: 'released', reason: String(error) });
             throw error;
           }
           record.reason = error.message;
           record.status = error.statusCode;
           record.kind = error.kind;
           if (error.kind === 'aborted') {
-            health.recordFailure(offering.key, offering.provider, { kind: 'ignored', reason: error.message });
+            health.recordFailure(offering.key, offering.provider, { kind: 'released', reason: error.message });
             if (opts.signal?.aborted) throw error;
             continue;
           }

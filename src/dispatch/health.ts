@@ -78,14 +78,24 @@ class Breaker {
   }
 
   success(latencyMs: number): void {
+    this.answered();
+    this.latencies.push(latencyMs);
+    if (this.latencies.length > this.options.latencySamples) this.latencies.shift();
+    this.sortedLatencies = null;
+  }
+
+  /** The host answered (perhaps with a client error): it is up, but the call says nothing about latency. */
+  answered(): void {
     this.calls++;
     this.push(false);
     this.consecutiveFailures = 0;
     this.state = 'closed';
     this.probeInFlight = false;
-    this.latencies.push(latencyMs);
-    if (this.latencies.length > this.options.latencySamples) this.latencies.shift();
-    this.sortedLatencies = null;
+  }
+
+  /** The call ended without a verdict (the client went away): a probe it held goes back. */
+  release(): void {
+    this.probeInFlight = false;
   }
 
   failure(now: number, reason: string): void {
@@ -146,7 +156,11 @@ class Breaker {
   }
 }
 
-export type FailureClass = 'failure' | 'rate_limited' | 'ignored';
+/**
+ * failure: counts against health; rate_limited: a 429, cooldown only; ignored: the host answered with
+ * a client error, so it is up; released: no verdict at all (the call was aborted).
+ */
+export type FailureClass = 'failure' | 'rate_limited' | 'ignored' | 'released';
 
 export class HealthTracker {
   private readonly offerings = new Map<string, Breaker>();
@@ -183,14 +197,20 @@ export class HealthTracker {
   /** Records a failed attempt. Client errors are the caller's fault and leave health alone. */
   recordFailure(offeringKey: string, provider: string, failure: { kind: FailureClass; reason: string; retryAfterMs?: number | null }): void {
     const now = this.now();
+    // Both breakers: admit() claimed a half-open probe on each, and each must get it back.
     if (failure.kind === 'ignored') {
-      // The call went through and the provider answered: release a probe it may have held.
-      this.breaker(this.offerings, offeringKey).success(0);
+      this.breaker(this.offerings, offeringKey).answered();
+      this.breaker(this.providers, provider).answered();
+      return;
+    }
+    if (failure.kind === 'released') {
+      this.breaker(this.offerings, offeringKey).release();
+      this.breaker(this.providers, provider).release();
       return;
     }
     if (failure.kind === 'rate_limited') {
       this.breaker(this.offerings, offeringKey).rateLimited(now, failure.retryAfterMs ?? null, failure.reason);
-      this.breaker(this.providers, provider).probeInFlight = false;
+      this.breaker(this.providers, provider).release();
       return;
     }
     this.breaker(this.offerings, offeringKey).failure(now, failure.reason);
