@@ -3,10 +3,10 @@
 // size, duration), or throws a typed error: 415 for the wrong kind of file, 400 for one that cannot
 // be read, 413 for one over a limit.
 import { fileTypeFromBuffer } from 'file-type';
-import { parseBuffer } from 'music-metadata';
 import sharp from 'sharp';
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../../errors';
 import type { MediaFile } from '../../tasks/media';
+import { audioDuration } from './audio-duration';
 import { countPdfPages } from './pdf-pages';
 
 interface Kind {
@@ -138,7 +138,7 @@ export const AUDIO_LIMIT_DEFAULTS = { maxDurationSeconds: 4 * 60 * 60, param: 'f
 
 export interface InspectedAudio {
   file: MediaFile;
-  /** Read from the container's headers (or, for MPEG audio without a length header, by counting frames). */
+  /** What the headers state (see audio-duration.ts), never an estimate from the byte size. */
   durationSeconds: number;
 }
 
@@ -155,24 +155,17 @@ export async function inspectAudio(bytes: Buffer, filename: string, limits: Audi
       param,
     );
   }
-  const durationSeconds = await readDuration(bytes, detected.mime).catch(() => null);
+  const durationSeconds = await audioDuration(bytes, detected.mime).catch(() => null);
   if (durationSeconds === null || !Number.isFinite(durationSeconds) || durationSeconds <= 0) {
     throw new InvalidRequest(`The duration of the ${kind.format} file ${name} cannot be read from its headers.`, param);
   }
   if (durationSeconds > maxDurationSeconds) {
     throw new PayloadTooLarge(
-      `The audio is ${minutes(durationSeconds)} minutes long; the limit is ${minutes(maxDurationSeconds)} minutes.`,
+      `The audio is ${duration(durationSeconds)} long; the limit is ${duration(maxDurationSeconds)}.`,
       param,
     );
   }
   return { file: mediaFile(bytes, filename, kind), durationSeconds };
-}
-
-async function readDuration(bytes: Buffer, mimeType: string): Promise<number | null> {
-  // The MIME type from the bytes picks the parser, so the name plays no part. `duration: true`
-  // makes MPEG audio without a Xing/VBRI header count its frames instead of guessing from the size.
-  const metadata = await parseBuffer(bytes, { mimeType, size: bytes.length }, { duration: true, skipCovers: true });
-  return metadata.format.duration ?? null;
 }
 
 function mediaFile(bytes: Buffer, filename: string, kind: Kind): MediaFile {
@@ -206,6 +199,7 @@ function megapixels(pixels: number): string {
   return String(Math.round(pixels / 100_000) / 10);
 }
 
-function minutes(seconds: number): string {
-  return String(Math.round(seconds / 6) / 10);
+function duration(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds * 10) / 10} seconds`;
+  return `${Math.round(seconds / 6) / 10} minutes`;
 }

@@ -1,14 +1,14 @@
 // Inputs for the media tests, made on the spot: images with sharp, PDFs with pdf-lib, and the
 // smallest MP4 and WebM containers whose headers state a duration.
 import { PDFDocument } from 'pdf-lib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
-export function solidImage(width: number, height: number): sharp.Sharp {
+export function solidImage(width: number, height: number): Sharp {
   return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 30 } } });
 }
 
 /** Random pixels: compresses badly, so losing the end of the file loses image rows. */
-export function noiseImage(width: number, height: number): sharp.Sharp {
+export function noiseImage(width: number, height: number): Sharp {
   const pixels = Buffer.alloc(width * height * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919 + (i >> 3) * 104729) % 251;
   return sharp(pixels, { raw: { width, height, channels: 3 } });
