@@ -17,10 +17,18 @@ import { Dispatcher } from './dispatch/dispatcher';
 import { HealthTracker } from './dispatch/health';
 import { accountRouter } from './http/account';
 import { adminRouter } from './http/admin';
+import { billingRouter } from './http/billing';
 import { requireAdmin, requireKey } from './http/auth';
 import { chatRouter } from './http/chat';
+import { moderationsRouter } from './http/moderations';
+import { ocrRouter } from './http/ocr';
+import { translationsRouter } from './http/translations';
+import { speechRouter } from './http/speech';
+import { transcriptionRouter } from './http/transcription';
 import type { JobServices } from './http/jobs';
+import { Metrics } from './http/metrics';
 import { modelsRouter, type CatalogStatus } from './http/models';
+import { webRouter } from './web/router';
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +49,7 @@ export interface AppParts {
   health: HealthTracker;
   keys: KeyCache;
   rateLimiter: RateLimiter;
+  metrics: Metrics;
 }
 
 /** The long-lived parts the routes share, built once from the dependencies. */
@@ -54,7 +63,13 @@ export function buildParts(deps: AppDeps): AppParts {
     upstreamTimeoutMs: deps.config.UPSTREAM_TIMEOUT_MS,
     jobDeadlineMs: deps.config.JOB_DEADLINE_MS,
   });
-  return { dispatcher, health, keys: new KeyCache(deps.db), rateLimiter: deps.rateLimiter ?? new RateLimiter(new MemoryCounter()) };
+  return {
+    dispatcher,
+    health,
+    keys: new KeyCache(deps.db),
+    rateLimiter: deps.rateLimiter ?? new RateLimiter(new MemoryCounter()),
+    metrics: new Metrics(health),
+  };
 }
 
 function catalogStatus(deps: AppDeps, parts: AppParts): CatalogStatus {
@@ -98,7 +113,10 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
     }),
   );
 
+  app.use(parts.metrics.middleware());
   app.use(opsRouter(deps.db, deps.isDraining ?? (() => false)));
+  app.use(parts.metrics.router());
+  app.use('/v1/billing', billingRouter({ config: deps.config, db: deps.db, logger: deps.logger, keys: parts.keys }));
   app.use('/v1', express.json({ limit: deps.config.JSON_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const services: JobServices = {
@@ -114,7 +132,13 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
   app.use(KEYED_PATHS, requireKey(parts.keys));
   app.use('/v1', accountRouter(deps.db));
   app.use('/v1', chatRouter(services));
+  app.use('/v1', ocrRouter(services, deps.config));
+  app.use('/v1', translationsRouter(services));
+  app.use('/v1', moderationsRouter(services));
+  app.use('/v1', transcriptionRouter(services));
+  app.use('/v1', speechRouter(services));
 
+  app.use(webRouter({ stripeEnabled: Boolean(deps.config.STRIPE_SECRET_KEY) }));
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(deps.logger));
   return app;

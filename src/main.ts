@@ -1,47 +1,47 @@
-// Start-up only: config → db → catalog → providers → app → listen.
-import { createApp } from './app';
-import { ensureAdminToken } from './billing/admin-token';
-import { loadCatalog } from './catalog/load';
+// Start-up only: config → listen (liveness first) → db → catalog → providers → app.
+// /healthz answers as soon as the process listens; /readyz and the API once the database is ready.
+import type http from 'node:http';
 import { ConfigError, loadConfig } from './config';
-import { openDatabase } from './db/connect';
-import { migrateToLatest } from './db/migrate';
+import type { DatabaseHandle } from './db/connect';
 import { createLogger } from './log';
-import { ALL_PROVIDERS } from './providers/index';
-import { createProviderRegistry } from './providers/registry';
+import type { ProviderRegistry } from './providers/registry';
 import { listen } from './server';
+
+/** Answers while the database starts (PGlite's first start runs initdb, which takes seconds). */
+const starting: http.RequestListener = (req, res) => {
+  const live = req.url === '/healthz';
+  res.writeHead(live ? 200 : 503, { 'content-type': 'application/json', 'retry-after': '1' });
+  res.end(
+    JSON.stringify(
+      live
+        ? { status: 'starting' }
+        : { error: { message: 'Switchyard is starting; try again in a moment.', type: 'server_error', code: 'service_unavailable', param: null } },
+    ),
+  );
+};
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const applied = await migrateToLatest(database.db);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-  const catalog = await loadCatalog(config.CATALOG_DIR);
-  const providers = createProviderRegistry(config, ALL_PROVIDERS);
-  const admin = await ensureAdminToken(database.db, config.ADMIN_TOKEN);
-  if (admin.generated) {
-    // Printed once, on the terminal only: the database keeps just its hash.
-    process.stdout.write(`\nAdmin token (shown once, store it now): ${admin.generated}\n\n`);
-  }
 
+  let handler: http.RequestListener = starting;
   let draining = false;
-  const app = createApp({ config, db: database.db, logger, catalog, providers, adminTokenHash: admin.hash, isDraining: () => draining });
-  const running = await listen(app, {
+  let database: DatabaseHandle | null = null;
+  let providers: ProviderRegistry | null = null;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const running = await listen((req, res) => handler(req, res), {
     port: config.PORT,
     host: config.HOST,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
     onDraining: () => (draining = true),
     onDrained: async () => {
-      await providers.close();
-      await database.close();
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      await providers?.close();
+      await database?.close();
     },
   });
-  logger.info(
-    { port: running.port, database: database.engine, models: catalog.models.length, providers: providers.list().filter((p) => p.enabled).map((p) => p.adapter.id) },
-    `Switchyard listening on http://${config.HOST}:${running.port}`,
-  );
-
+  logger.info({ port: running.port }, 'listening; starting up');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');
@@ -54,6 +54,46 @@ async function main(): Promise<void> {
       );
     });
   }
+
+  // The rest loads after the port is open, so liveness answers while modules, catalog and database load.
+  const [{ createApp }, { ensureAdminToken }, { expireHolds }, { createRateLimiter }, { loadCatalog }, { openDatabase }, { migrateToLatest }, { ALL_PROVIDERS }, { createProviderRegistry }] =
+    await Promise.all([
+      import('./app'),
+      import('./billing/admin-token'),
+      import('./billing/ledger'),
+      import('./billing/rate-limit'),
+      import('./catalog/load'),
+      import('./db/connect'),
+      import('./db/migrate'),
+      import('./providers/index'),
+      import('./providers/registry'),
+    ]);
+  providers = createProviderRegistry(config, ALL_PROVIDERS);
+  const catalog = await loadCatalog(config.CATALOG_DIR);
+  database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = database.db;
+  const applied = await migrateToLatest(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const admin = await ensureAdminToken(db, config.ADMIN_TOKEN);
+  if (admin.generated) {
+    // Printed once, on the terminal only: the database keeps just its hash.
+    process.stdout.write(`\nAdmin token (shown once, store it now): ${admin.generated}\n\n`);
+  }
+
+  const rateLimiter = await createRateLimiter(config.REDIS_URL);
+  cleanups.push(() => rateLimiter.close());
+  // Holds left by a crashed replica expire; every replica sweeps, the deletes make it idempotent.
+  const sweep = () => expireHolds(db).catch((error) => logger.warn({ err: error }, 'hold sweep failed'));
+  void sweep();
+  const sweeper = setInterval(sweep, 60_000);
+  sweeper.unref();
+  cleanups.push(() => clearInterval(sweeper));
+
+  handler = createApp({ config, db, logger, catalog, providers, adminTokenHash: admin.hash, isDraining: () => draining, rateLimiter });
+  logger.info(
+    { port: running.port, database: database.engine, models: catalog.models.length, providers: providers.list().filter((p) => p.enabled).map((p) => p.adapter.id) },
+    `Switchyard listening on http://${config.HOST}:${running.port}`,
+  );
 }
 
 main().catch((error) => {
