@@ -103,7 +103,7 @@ async function streamChat(services: JobServices, req: Request, res: Response, re
       const chunk = next.value;
       last = chunk;
       if (chunk.usage) reported = chatUnits(chunk.usage);
-      for (const choice of chunk.choices) delivered += choice.delta.content ?? '';
+      for (const choice of chunk.choices) delivered += deliveredText(choice.delta);
       // The usage-only chunk is re-sent last, with the cost; other chunks pass through.
       if (chunk.choices.length || !chunk.usage) {
         res.write(`data: ${JSON.stringify({ ...chunk, model: modelId, usage: wantsUsage ? null : undefined })}\n\n`);
@@ -116,6 +116,13 @@ async function streamChat(services: JobServices, req: Request, res: Response, re
   }
   const complete = next.done === true && failure === null && !admitted.signal.aborted;
   await finishStream(services, admitted, outcome, res, { complete, reported, delivered, last, failure, wantsUsage, modelId, promptTokens: job.measure.promptTokens ?? 0 });
+}
+
+/** The text a chunk hands the client, tool calls included: a cut stream bills it as output. */
+function deliveredText(delta: ChatCompletionChunk['choices'][number]['delta']): string {
+  let text = delta.content ?? '';
+  for (const call of delta.tool_calls ?? []) text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+  return text;
 }
 
 async function finishStream(
