@@ -202,8 +202,12 @@ describe('meter outbox', () => {
   });
 
   it('stop() flushes what is due before it resolves', async () => {
+    // The first poll sends a sentinel row; the next poll is an hour away, so only stop() can send the rest.
+    const sentinel = await queued(1, new Date(Date.now() - 1000));
     const worker = outbox({ intervalMs: 3_600_000 }).start();
-    await new Promise((r) => setTimeout(r, 200)); // the first poll has run; the next is an hour away
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !(await row(sentinel.ids[0]!)).sent_at) await new Promise((r) => setTimeout(r, 25));
+    expect(meterEventsFor(sentinel.ids[0]!)).toHaveLength(1);
     const { ids } = await queued(7, new Date(Date.now() - 1000));
     expect(ids.every((id) => meterEventsFor(id).length === 0)).toBe(true);
     await worker.stop();
