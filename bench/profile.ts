@@ -1,0 +1,61 @@
+// Reads the CPU profiles node --cpu-prof wrote and says where the time went: the functions with the
+// most self time, and the same time summed per package or source file.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where a frame's code lives: a package name, a file of ours, or node's internals. */
+function home(url: string): string {
+  if (!url) return '(native/gc/idle)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  if (url.startsWith('node:')) return url.split('/')[0]!.replace(/:.*/, ':') + url.slice(5).split('/')[0];
+  const ours = /\/(src|bench)\/(.+)$/.exec(url);
+  return ours ? `${ours[1]}/${ours[2]}` : url;
+}
+
+export function summarizeProfile(file: string, top = 25): string {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const frames = new Map<string, number>();
+  const homes = new Map<string, number>();
+  for (const [id, us] of self) {
+    const frame = byId.get(id)!.callFrame;
+    const name = `${frame.functionName || '(anonymous)'} ${frame.url ? `${home(frame.url)}:${frame.lineNumber + 1}` : ''}`.trim();
+    frames.set(name, (frames.get(name) ?? 0) + us);
+    homes.set(home(frame.url), (homes.get(home(frame.url)) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((us * 100) / total).toFixed(1).padStart(5)}%`;
+  const lines = [`${path.basename(file)}: ${(total / 1e6).toFixed(1)} s sampled`, '  self time by function:'];
+  for (const [name, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${name}`);
+  lines.push('  self time by package / file:');
+  for (const [name, us] of [...homes].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${name}`);
+  return lines.join('\n');
+}
+
+export async function summarizeProfiles(dir: string): Promise<string> {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (!files.length) return `No CPU profile was written to ${dir}.`;
+  return [`CPU profiles in ${dir}:`, ...files.map((f) => summarizeProfile(path.join(dir, f)))].join('\n\n');
+}
+
+// `npx tsx bench/profile.ts <file.cpuprofile>` summarizes one profile.
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  for (const file of process.argv.slice(2)) process.stdout.write(`${summarizeProfile(file)}\n`);
+}

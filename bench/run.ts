@@ -1,0 +1,194 @@
+// npm run bench: Switchyard against a direct call and against the Portkey AI gateway, all on
+// 127.0.0.1, driven by autocannon; then streaming time to first byte, the catalog's filter+sort
+// and local OCR throughput. Prints a table and writes bench/results/<date>.json and latest.json.
+//
+//   npm run bench -- [--duration=10] [--connections=10,50,100] [--think=0,50] [--skip=load,stream,catalog,ocr] [--profile] [--keep-logs]
+//
+// With DATABASE_URL set, Switchyard also runs on that PostgreSQL server (in a schema of its own,
+// dropped afterwards); PGlite always runs. --profile writes the gateway's CPU profile (node
+// --cpu-prof) and prints its top frames.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { billingState } from './billing-check';
+import { chatBody, GATEWAY_MODEL, MOCK_API_KEY, MOCK_MODEL } from './fixtures';
+import { runLoad, streamTtfb, type LoadRequest } from './load';
+import { catalogBench, ocrBench } from './micro';
+import { summarizeProfiles } from './profile';
+import { RssSampler } from './processes';
+import { checkTargets, formatReport, machine, withRatios, writeReport, type BenchReport, type BillingCheck, type LoadRow, type StreamingResult, type TargetName } from './report';
+import { dropDatabase, freshDatabase, ROOT, startGateway, startMock, startPortkey, type Gateway, type Mock, type Portkey } from './targets';
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10,50,100' },
+    think: { type: 'string', default: '0,50' },
+    skip: { type: 'string', default: '' },
+    profile: { type: 'boolean', default: false },
+    'keep-logs': { type: 'boolean', default: false },
+  },
+});
+const durationS = Number(flags.duration);
+const connectionCounts = flags.connections.split(',').map(Number);
+const thinkTimes = flags.think.split(',').map(Number);
+const skip = new Set(flags.skip.split(',').filter(Boolean));
+const engines: ('pglite' | 'postgres')[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+const WARMUP_S = 3;
+
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-'));
+const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'switchyard-profile-')) : undefined;
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+interface RunningGateway {
+  name: TargetName;
+  gateway: Gateway;
+  sampler: RssSampler;
+  served: number;
+  /** Connections open when runs stopped: their last requests may be billed without the client seeing the answer. */
+  unobserved: number;
+}
+
+function gatewayRequest(g: Gateway, stream = false): LoadRequest {
+  return { url: `${g.url}/v1/chat/completions`, headers: { authorization: `Bearer ${g.key}` }, body: chatBody(GATEWAY_MODEL, stream) };
+}
+
+function directRequest(upstream: string, stream = false): LoadRequest {
+  return { url: `${upstream}/chat/completions`, headers: { authorization: `Bearer ${MOCK_API_KEY}` }, body: chatBody(MOCK_MODEL, stream) };
+}
+
+function portkeyRequest(portkey: Portkey, upstream: string, stream = false): LoadRequest {
+  return {
+    url: `${portkey.url}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${MOCK_API_KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstream },
+    body: chatBody(MOCK_MODEL, stream),
+  };
+}
+
+/** One request first: a target that answers errors would otherwise look fast. */
+async function checkAnswers(name: string, request: LoadRequest): Promise<void> {
+  const response = await fetch(request.url, { method: 'POST', headers: { 'content-type': 'application/json', ...request.headers }, body: request.body });
+  const text = await response.text();
+  if (!response.ok || !text.includes('How can I help')) throw new Error(`${name} answered ${response.status}: ${text.slice(0, 300)}`);
+}
+
+async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, rows: Omit<LoadRow, 'addedP50Ms' | 'addedP99Ms' | 'xDirect' | 'xPortkey'>[], peaks: BenchReport['peakRssMb'], billing: BillingCheck[]): Promise<StreamingResult | null> {
+  const upstream = mock.urls[thinkMs]!;
+  const gateways: RunningGateway[] = [];
+  let streaming: StreamingResult | null = null;
+  try {
+    for (const engine of engines) {
+      const name: TargetName = engine === 'pglite' ? 'switchyard' : 'switchyard-postgres';
+      const database = await freshDatabase(engine, workDir, `${engine}-${thinkMs}`);
+      log(`starting switchyard (${engine}) against the ${thinkMs} ms mock`);
+      const gateway = await startGateway({ upstream, database, logFile: path.join(workDir, `${name}-${thinkMs}.log`), cpuProfDir: profileDir });
+      gateways.push({ name, gateway, sampler: new RssSampler(gateway.child.process.pid!), served: 0, unobserved: 0 });
+    }
+    const targets: { name: TargetName; request: LoadRequest; gateway?: RunningGateway }[] = [
+      { name: 'direct', request: directRequest(upstream) },
+      ...gateways.map((g) => ({ name: g.name, request: gatewayRequest(g.gateway), gateway: g })),
+      { name: 'portkey', request: portkeyRequest(portkey, upstream) },
+    ];
+    for (const t of targets) {
+      await checkAnswers(t.name, t.request);
+      if (t.gateway) t.gateway.served++;
+      const warm = await runLoad(t.request, 10, WARMUP_S);
+      if (t.gateway) {
+        t.gateway.served += warm.ok;
+        t.gateway.unobserved += 10;
+      }
+    }
+    for (const connections of connectionCounts) {
+      for (const t of targets) {
+        const result = await runLoad(t.request, connections, durationS);
+        if (t.gateway) {
+          t.gateway.served += result.ok;
+          t.gateway.unobserved += connections + result.timeouts + result.errors;
+        }
+        rows.push({ target: t.name, thinkMs, ...result });
+        log(`${t.name.padEnd(19)} ${thinkMs} ms mock, ${String(connections).padStart(3)} connections: ${result.rps.toFixed(0).padStart(6)} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, ${result.non2xx + result.errors + result.timeouts} errors`);
+      }
+    }
+    if (thinkMs === 0 && !skip.has('stream')) {
+      log('streaming time to first byte');
+      const direct = await streamTtfb(directRequest(upstream, true), 300);
+      const first = gateways[0]!;
+      const switchyard = await streamTtfb(gatewayRequest(first.gateway, true), 300);
+      first.served += switchyard.ok;
+      first.unobserved += switchyard.failures;
+      const viaPortkey = await streamTtfb(portkeyRequest(portkey, upstream, true), 300);
+      streaming = {
+        direct,
+        switchyard,
+        portkey: viaPortkey,
+        switchyardOverheadP50Ms: switchyard.p50Ms - direct.p50Ms,
+        switchyardOverheadP99Ms: switchyard.p99Ms - direct.p99Ms,
+        portkeyOverheadP50Ms: viaPortkey.p50Ms - direct.p50Ms,
+      };
+    }
+  } finally {
+    for (const g of gateways) {
+      const peakMb = g.sampler.peak() / 2 ** 20;
+      peaks[g.name] = Math.max(peaks[g.name] ?? 0, peakMb);
+      g.sampler.stop();
+      const exitCode = await g.gateway.child.stop();
+      const state = await billingState(g.gateway.database, g.gateway.accountId);
+      billing.push({ target: g.name, thinkMs, served: g.served, unobserved: g.unobserved, exitCode, ...state });
+      await dropDatabase(g.gateway.database);
+    }
+  }
+  return streaming;
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString();
+  const rows: Parameters<typeof withRatios>[0] = [];
+  const peakRssMb: BenchReport['peakRssMb'] = {};
+  const billing: BillingCheck[] = [];
+  let streaming: StreamingResult | null = null;
+  if (!skip.has('load')) {
+    const mock = await startMock(thinkTimes, workDir);
+    const portkey = await startPortkey(path.join(workDir, 'portkey.log'));
+    const portkeySampler = new RssSampler(portkey.child.process.pid!);
+    try {
+      for (const thinkMs of thinkTimes) streaming = (await measureThinkTime(thinkMs, mock, portkey, rows, peakRssMb, billing)) ?? streaming;
+    } finally {
+      peakRssMb.portkey = portkeySampler.peak() / 2 ** 20;
+      portkeySampler.stop();
+      await portkey.child.stop(5_000);
+      await mock.child.stop(5_000);
+    }
+  }
+  const catalog = skip.has('catalog') ? null : (log('catalog filter+sort'), await catalogBench(ROOT));
+  const ocr = skip.has('ocr') ? null : (log('OCR throughput'), await ocrBench());
+  const partial: Omit<BenchReport, 'targets'> = {
+    date,
+    machine: machine(),
+    settings: { durationS, connections: connectionCounts, thinkTimesMs: thinkTimes, database: engines },
+    load: withRatios(rows),
+    peakRssMb,
+    streaming,
+    catalog,
+    ocr,
+    billing,
+  };
+  const report: BenchReport = { ...partial, targets: checkTargets(partial) };
+  process.stdout.write(`\n${formatReport(report)}\n`);
+  const file = writeReport(report, path.join(ROOT, 'bench/results'));
+  process.stdout.write(`\nWritten: ${path.relative(ROOT, file)} and bench/results/latest.json\n`);
+  if (profileDir) process.stdout.write(`\n${await summarizeProfiles(profileDir)}\n`);
+}
+
+main()
+  .catch((error) => {
+    process.stderr.write(`Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nLogs: ${workDir}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    if (process.exitCode !== 1 && !flags['keep-logs']) rmSync(workDir, { recursive: true, force: true });
+    else process.stderr.write(`Logs kept in ${workDir}\n`);
+  });
