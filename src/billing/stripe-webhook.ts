@@ -40,7 +40,7 @@ export async function applyStripeEvent(db: Kysely<Database>, logger: Logger, eve
 }
 
 async function applyTopUp(db: Kysely<Database>, logger: Logger, event: Stripe.Event): Promise<WebhookOutcome> {
-  const parsed = CheckoutSessionSchema.safeParse(event.data.object);
+  const parsed = CheckoutSessionSchema.safeParse(event.data?.object);
   if (!parsed.success) {
     // Retrying cannot fix a format we do not read; say so loudly and let Stripe stop.
     logger.error({ eventId: event.id, issues: parsed.error.issues.slice(0, 3) }, 'stripe webhook: unreadable checkout session');
