@@ -2,17 +2,20 @@
 // PostgreSQL when DATABASE_URL is set (the test helpers give this file its own schema).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fundedKey } from '../helpers/app';
-import { chat, FLAT_MODEL, startMarket, type Market } from '../dispatch/market';
+import { chat, FLAT_MODEL, startMarket, type Market, START_TIMEOUT_MS } from '../dispatch/market';
 
 let market: Market;
 
 beforeAll(async () => {
   market = await startMarket();
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await market?.close();
 });
+
+/** A hundred jobs through one PGlite connection take seconds, more on a busy machine. */
+const BURST_TIMEOUT_MS = 120_000;
 
 async function books(accountId: string, keyId: string) {
   const db = market.app.database.db;
@@ -56,7 +59,7 @@ describe('100 concurrent jobs against a balance worth about 20', () => {
     expect(account.balance_micros).toBe(balance - successes.length * jobCost);
     expect(ledger.filter((e) => e.kind === 'usage')).toHaveLength(successes.length);
     expect(new Set(events.map((e) => e.request_id))).toEqual(new Set(successes.map((r) => r.headers.get('x-request-id'))));
-  });
+  }, BURST_TIMEOUT_MS);
 
   it('serves exactly 20 jobs when each holds exactly what it costs', async () => {
     // acme/flat-8b costs $0.05 per request, so its hold equals its cost and $1 pays for exactly 20.
@@ -71,5 +74,5 @@ describe('100 concurrent jobs against a balance worth about 20', () => {
     expect(events).toHaveLength(20);
     expect(events.every((e) => e.cost_micros === 50_000)).toBe(true);
     expect(ledger.reduce((sum, e) => sum + e.amount_micros, 0)).toBe(0);
-  });
+  }, BURST_TIMEOUT_MS);
 });

@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyCache, KEY_PREFIX } from '../../src/billing/keys';
 import { sha256Hex } from '../../src/billing/admin-token';
 import { fundedKey, TEST_ADMIN_TOKEN } from '../helpers/app';
-import { chat, FakeClock, HOSTS, startMarket, type Market } from '../dispatch/market';
+import { chat, FakeClock, HOSTS, startMarket, type Market, START_TIMEOUT_MS } from '../dispatch/market';
 
 let market: Market;
 
 beforeAll(async () => {
   // A 12.5 % markup: every customer price is the provider price × 1.125, rounded half up once.
   market = await startMarket({ env: { PRICE_MARKUP: '0.125' } });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await market?.close();

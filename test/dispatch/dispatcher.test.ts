@@ -2,7 +2,7 @@
 // deepinfra (dearest), each a mock speaking its host's dialect; health runs on a fake clock.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fundedKey } from '../helpers/app';
-import { chat, HOSTS, MODEL, startMarket, type Host, type Market } from './market';
+import { chat, HOSTS, MODEL, startMarket, type Host, type Market, START_TIMEOUT_MS } from './market';
 
 let market: Market;
 let key: string;
@@ -10,7 +10,7 @@ let key: string;
 beforeAll(async () => {
   market = await startMarket({ env: { UPSTREAM_TIMEOUT_MS: '1500' } });
   ({ key } = await fundedKey(market.app, '100'));
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await market?.close();

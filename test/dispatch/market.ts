@@ -14,6 +14,9 @@ import { HOST_DIALECTS, hostBaseUrl, hostTestKey } from '../mocks/openai-compati
 export const HOSTS = ['groq', 'together', 'deepinfra'] as const;
 export type Host = (typeof HOSTS)[number];
 
+/** Starting the app (database, migrations, providers) can take a while on a busy machine. */
+export const START_TIMEOUT_MS = 180_000;
+
 export const MODEL = 'acme/open-70b';
 export const FLAT_MODEL = 'acme/flat-8b';
 

@@ -3,13 +3,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateTextTokens } from '../../src/dispatch/tokens';
 import { fundedKey } from '../helpers/app';
-import { chat, MODEL, sseData, startMarket, type Market } from './market';
+import { chat, MODEL, sseData, startMarket, type Market, START_TIMEOUT_MS } from './market';
 
 let market: Market;
 
 beforeAll(async () => {
   market = await startMarket();
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await market?.close();
