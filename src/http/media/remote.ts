@@ -47,7 +47,11 @@ export interface RemoteFile {
   filename: string;
 }
 
-type Settings = Required<Omit<RemoteFetchOptions, 'signal'>> & { signal: AbortSignal; deadline: AbortSignal };
+type Settings = Required<Omit<RemoteFetchOptions, 'signal'>> & {
+  signal: AbortSignal;
+  /** Whether the signal fired because the deadline passed (rather than the caller cancelling). */
+  timedOut: () => boolean;
+};
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -55,25 +59,41 @@ export async function fetchRemoteFile(url: string, options: RemoteFetchOptions):
   const maxBytes = options.maxBytes ?? REMOTE_FETCH_DEFAULTS.maxBytes;
   if (isDataUrl(url)) return { bytes: decodeDataUrl(url, { param: options.param, maxBytes }), filename: 'data' };
 
-  const deadline = AbortSignal.timeout(options.timeoutMs ?? REMOTE_FETCH_DEFAULTS.timeoutMs);
+  // One controller for the whole fetch, disarmed when it ends: a signal that fired later would make
+  // undici fail a body nobody reads any more.
+  const timeoutMs = options.timeoutMs ?? REMOTE_FETCH_DEFAULTS.timeoutMs;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error('deadline'));
+  }, timeoutMs);
+  const cancel = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  if (options.signal?.aborted) cancel();
   const settings: Settings = {
     param: options.param,
     maxBytes,
-    timeoutMs: options.timeoutMs ?? REMOTE_FETCH_DEFAULTS.timeoutMs,
+    timeoutMs,
     maxRedirects: options.maxRedirects ?? REMOTE_FETCH_DEFAULTS.maxRedirects,
     allowLoopback: options.allowLoopback ?? false,
     resolve: options.resolve ?? resolveWithSystem,
-    deadline,
-    signal: options.signal ? AbortSignal.any([deadline, options.signal]) : deadline,
+    signal: controller.signal,
+    timedOut: () => timedOut,
   };
-  let target = checkedUrl(url, settings.param);
-  for (let redirects = 0; ; redirects++) {
-    const answer = await fetchOnce(target, settings);
-    if ('bytes' in answer) return { bytes: answer.bytes, filename: filenameOf(target) };
-    if (redirects >= settings.maxRedirects) {
-      throw new InvalidRequest(`${settings.param}: the URL redirects more than ${settings.maxRedirects} times.`, settings.param);
+  try {
+    let target = checkedUrl(url, settings.param);
+    for (let redirects = 0; ; redirects++) {
+      const answer = await fetchOnce(target, settings);
+      if ('bytes' in answer) return { bytes: answer.bytes, filename: filenameOf(target) };
+      if (redirects >= settings.maxRedirects) {
+        throw new InvalidRequest(`${settings.param}: the URL redirects more than ${settings.maxRedirects} times.`, settings.param);
+      }
+      target = checkedUrl(new URL(answer.location, target).href, settings.param);
     }
-    target = checkedUrl(new URL(answer.location, target).href, settings.param);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', cancel);
   }
 }
 
@@ -106,16 +126,16 @@ async function fetchOnce(url: URL, settings: Settings): Promise<{ bytes: Buffer 
     });
     const location = response.headers.location;
     if (REDIRECTS.has(response.statusCode) && typeof location === 'string') {
-      response.body.destroy();
+      discard(response.body);
       return { location };
     }
     if (response.statusCode < 200 || response.statusCode > 299) {
-      response.body.destroy();
+      discard(response.body);
       throw new InvalidRequest(`${settings.param}: ${url.host} answered HTTP ${response.statusCode}.`, settings.param);
     }
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > settings.maxBytes) {
-      response.body.destroy();
+      discard(response.body);
       throw tooLarge(settings);
     }
     return { bytes: await readCapped(response.body, settings) };
@@ -168,7 +188,7 @@ async function readCapped(body: Readable, settings: Settings): Promise<Buffer> {
   for await (const chunk of body as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > settings.maxBytes) {
-      body.destroy();
+      discard(body);
       throw tooLarge(settings);
     }
     chunks.push(chunk);
@@ -179,7 +199,7 @@ async function readCapped(body: Readable, settings: Settings): Promise<Buffer> {
 function asFetchError(error: unknown, url: URL | null, settings: Settings, what?: string): ApiError {
   if (error instanceof ApiError) return error;
   const param = settings.param;
-  if (settings.deadline.aborted) {
+  if (settings.timedOut()) {
     return new InvalidRequest(`${param}: the download did not finish within ${settings.timeoutMs} ms.`, param);
   }
   if (settings.signal.aborted) return new InvalidRequest(`${param}: the download was cancelled.`, param);
@@ -210,6 +230,14 @@ function filenameOf(url: URL): string {
   } catch {
     return last || 'download';
   }
+}
+
+/**
+ * Drops a body without reading the rest. undici fails an unfinished body it is told to destroy with
+ * an "aborted" error, which nobody is left to hear; the listener keeps it from going unhandled.
+ */
+function discard(body: Readable): void {
+  body.on('error', () => undefined).destroy();
 }
 
 function notPublic(param: string, why: string): InvalidRequest {
