@@ -89,6 +89,12 @@ async function main(): Promise<void> {
   sweeper.unref();
   cleanups.push(() => clearInterval(sweeper));
 
+  if (config.STRIPE_SECRET_KEY && config.STRIPE_METER_EVENT_NAME) {
+    const [{ createStripeClient }, { startMeterOutbox }] = await Promise.all([import('./billing/stripe'), import('./billing/meter-outbox')]);
+    const outbox = startMeterOutbox({ db, stripe: createStripeClient(config)!, eventName: config.STRIPE_METER_EVENT_NAME, logger });
+    cleanups.push(() => outbox.stop());
+  }
+
   handler = createApp({ config, db, logger, catalog, providers, adminTokenHash: admin.hash, isDraining: () => draining, rateLimiter });
   logger.info(
     { port: running.port, database: database.engine, models: catalog.models.length, providers: providers.list().filter((p) => p.enabled).map((p) => p.adapter.id) },

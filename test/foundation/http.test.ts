@@ -47,13 +47,13 @@ describe('HTTP foundation', () => {
       body: JSON.stringify({ padding: 'x'.repeat(11 * 1024 * 1024) }),
     });
     expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe('payload_too_large');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
   it('answers an unknown route with a 404 in the error shape', async () => {
     const res = await fetch(`${app.url}/v1/nothing-here`);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.type).toBe('not_found_error');
+    expect(((await res.json()) as { error: { type: string } }).error.type).toBe('not_found_error');
   });
 
   it('keeps serving after bad requests', async () => {
