@@ -103,15 +103,17 @@ export async function updateKey(db: Kysely<Database>, id: string, raw: unknown):
     if (patch[field] !== undefined) values[field] = JSON.stringify(patch[field]);
   }
   if (patch.expires_at !== undefined) values.expires_at = patch.expires_at;
-  const query = db.updateTable('api_keys').where('id', '=', id);
-  const row = Object.keys(values).length
-    ? await query.set(values).returningAll().executeTakeFirst()
-    : await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFound(`No API key "${id}".`);
-  if ((row.budget_micros == null) !== (row.budget_period == null)) {
-    throw new InvalidRequest('budget_usd and budget_period go together.', 'budget_period');
-  }
-  return row;
+  // In a transaction: a patch that leaves a budget without its period is refused and rolled back.
+  return db.transaction().execute(async (trx) => {
+    const row = Object.keys(values).length
+      ? await trx.updateTable('api_keys').where('id', '=', id).set(values).returningAll().executeTakeFirst()
+      : await trx.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFound(`No API key "${id}".`);
+    if ((row.budget_micros == null) !== (row.budget_period == null)) {
+      throw new InvalidRequest('budget_usd and budget_period go together.', 'budget_period');
+    }
+    return row;
+  });
 }
 
 export async function revokeKey(db: Kysely<Database>, id: string): Promise<ApiKeyRow> {
