@@ -27,6 +27,7 @@ import { speechRouter } from './http/speech';
 import { transcriptionRouter } from './http/transcription';
 import type { JobServices } from './http/jobs';
 import { Metrics } from './http/metrics';
+import { openapiRouter } from './http/openapi';
 import { modelsRouter, type CatalogStatus } from './http/models';
 import { webRouter } from './web/router';
 
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
   app.use(parts.metrics.middleware());
   app.use(opsRouter(deps.db, deps.isDraining ?? (() => false)));
   app.use(parts.metrics.router());
+  app.use(openapiRouter(deps.config.PUBLIC_URL));
   app.use('/v1/billing', billingRouter({ config: deps.config, db: deps.db, logger: deps.logger, keys: parts.keys }));
   app.use('/v1', express.json({ limit: deps.config.JSON_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
 
