@@ -65,29 +65,33 @@ export async function usageTotals(db: Kysely<Database>, accountId: string, raw: 
   };
 }
 
-/** Cursor = base64url of "<created_at ISO>|<request_id>" of the last event returned. */
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-    const date = new Date(at ?? '');
-    if (!id || Number.isNaN(date.getTime())) throw new Error('bad cursor');
-    return { at: date, id };
-  } catch {
+/**
+ * Cursor = base64url of "<created_at>|<request_id>" of the last event returned. The time keeps the
+ * database's microseconds: a JS Date's milliseconds would skip events later in the same millisecond.
+ */
+function decodeCursor(cursor: string): { at: string; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!id || !at || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(at) || Number.isNaN(Date.parse(at))) {
     throw new InvalidRequest('Invalid cursor.', 'cursor');
   }
+  return { at, id };
 }
 
-function encodeCursor(event: UsageEvent): string {
-  return Buffer.from(`${new Date(event.created_at).toISOString()}|${event.request_id}`).toString('base64url');
+function encodeCursor(event: { cursor_at: string; request_id: string }): string {
+  return Buffer.from(`${event.cursor_at}|${event.request_id}`).toString('base64url');
 }
 
 export async function usageEvents(db: Kysely<Database>, accountId: string, query: z.output<typeof UsageEventsQuery>) {
-  let q = db.selectFrom('usage_events').selectAll().where('account_id', '=', accountId);
+  let q = db
+    .selectFrom('usage_events')
+    .selectAll()
+    .select(sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'))
+    .where('account_id', '=', accountId);
   if (query.start) q = q.where('created_at', '>=', query.start);
   if (query.end) q = q.where('created_at', '<', query.end);
   if (query.cursor) {
     const { at, id } = decodeCursor(query.cursor);
-    q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('request_id', '<', id)])]));
+    q = q.where(sql<boolean>`(created_at, request_id) < (${at}::timestamptz, ${id})`);
   }
   const rows = await q.orderBy('created_at', 'desc').orderBy('request_id', 'desc').limit(query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
