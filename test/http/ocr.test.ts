@@ -150,6 +150,13 @@ describe('POST /v1/ocr', () => {
     expect(mistral.lastRequest!.json.document.image_url).toMatch(/^data:image\/png;base64,/);
   });
 
+  it('takes routing preferences as a JSON string in a multipart form', async () => {
+    const res = await postForm(app, '/v1/ocr', fileForm(png, 'scan.png', { provider: JSON.stringify({ only: ['mistral'], sort: 'price' }) }), key);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get('x-switchyard-provider')).toBe('mistral');
+    expect(google.requests).toHaveLength(0);
+  });
+
   it('passes language hints to the provider', async () => {
     const res = await postForm(app, '/v1/ocr', fileForm(png, 'scan.png', { model: VISION.model, language: 'EN,de-de' }), key);
     expect(res.status, await res.clone().text()).toBe(200);
@@ -184,6 +191,10 @@ describe('POST /v1/ocr refuses bad input cleanly, charges nothing and keeps serv
     [{ image: 'aGk=', provider: { only: 'google-cloud' } }, 'provider.only'],
   ])('a wrong type (%j) names the field', async (body, param) => {
     await refused(await postJson(app, '/v1/ocr', body, key), { status: 400, param });
+  });
+
+  it('routing preferences in a form that are not JSON', async () => {
+    await refused(await postForm(app, '/v1/ocr', fileForm(png, 'scan.png', { provider: '{only: mistral}' }), key), { status: 400, param: 'provider' });
   });
 
   it('a bad language tag', async () => {
