@@ -4,7 +4,7 @@
 import type { Catalog, Offering } from '../catalog/catalog';
 import { formatUsd, parseUsd } from '../catalog/price';
 import type { Task } from '../catalog/schema';
-import { AllOfferingsFailed, NoOffering, UpstreamClientError, UpstreamError, type UpstreamFailureKind } from '../errors';
+import { AllOfferingsFailed, ApiError, NoOffering, UpstreamClientError, UpstreamError, type UpstreamFailureKind } from '../errors';
 import type { ProviderEntry, ProviderRegistry } from '../providers/registry';
 import type { CallContext, ProviderAdapter } from '../providers/types';
 import { findCandidates, type Exclusion } from './candidates';
@@ -81,7 +81,16 @@ export class Dispatcher {
       }
       ranked = within;
     }
-    if (!ranked.length) throw new NoOffering(noOfferingMessage(job, search.excluded));
+    if (!ranked.length) {
+      // Offerings that fit but are all cooling down or have their circuit open are a passing outage
+      // (503, try again), not a job nothing can serve (422).
+      const whenHealthy = findCandidates(catalog, job, { routable: (o) => this.routable(o, job.task), healthy: () => true });
+      if (whenHealthy.fits.length) {
+        const providers = [...new Set(whenHealthy.fits.map((o) => o.provider))].join(', ');
+        throw new ApiError('upstream_unavailable', `Every offering that can serve this job is unavailable right now (circuit open or cooling down after rate limits: ${providers}); try again shortly.`);
+      }
+      throw new NoOffering(noOfferingMessage(job, search.excluded));
+    }
     const tried = ranked.slice(0, job.preferences.allow_fallbacks ? MAX_ATTEMPTS : 1);
     const holdMicros = Math.max(...tried.map((r) => r.estimate.customerMicros));
     return { job, candidates: tried, holdMicros };
