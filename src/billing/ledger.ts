@@ -62,17 +62,28 @@ export async function credit(
 ): Promise<{ balanceMicros: number; applied: boolean }> {
   if (!Number.isSafeInteger(input.amountMicros)) throw new InvalidRequest('The amount is not a whole number of micro-USD.', 'amount_usd');
   if (input.kind !== 'adjustment' && input.amountMicros <= 0) throw new InvalidRequest('The amount must be positive.', 'amount_usd');
-  return db.transaction().execute(async (trx) => {
-    if (input.externalId) {
-      const seen = await trx.selectFrom('ledger_entries').select('id').where('external_id', '=', input.externalId).executeTakeFirst();
-      if (seen) return { balanceMicros: (await getBalance(trx, input.accountId)).balanceMicros, applied: false };
+  try {
+    return await db.transaction().execute(async (trx) => {
+      if (input.externalId) {
+        const seen = await trx.selectFrom('ledger_entries').select('id').where('external_id', '=', input.externalId).executeTakeFirst();
+        if (seen) return { balanceMicros: (await getBalance(trx, input.accountId)).balanceMicros, applied: false };
+      }
+      const balanceMicros = await appendEntry(trx, input);
+      return { balanceMicros, applied: true };
+    });
+  } catch (error) {
+    // A concurrent replay committed the same external id first (unique index): this one is a no-op.
+    if (input.externalId && (error as { code?: string } | null)?.code === UNIQUE_VIOLATION) {
+      return { balanceMicros: (await getBalance(db, input.accountId)).balanceMicros, applied: false };
     }
-    const balanceMicros = await appendEntry(trx, input);
-    return { balanceMicros, applied: true };
-  });
+    throw error;
+  }
 }
 
-function periodStart(period: 'day' | 'month', now: Date): Date {
+const UNIQUE_VIOLATION = '23505';
+
+/** The start of the budget period `now` falls in (UTC). */
+export function periodStart(period: 'day' | 'month', now: Date): Date {
   return period === 'day'
     ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
     : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -93,12 +104,7 @@ export async function placeHold(
       .where(sql<boolean>`balance_micros - held_micros >= ${amountMicros}`)
       .returning('id')
       .executeTakeFirst();
-    if (!account) {
-      const balance = await getBalance(trx, key.accountId);
-      throw new PaymentRequired(
-        `Insufficient credit: this job may cost up to $${formatUsd(amountMicros)} and $${formatUsd(Math.max(0, balance.availableMicros))} is available. Top up to continue.`,
-      );
-    }
+    if (!account) throw insufficientCredit(amountMicros, (await getBalance(trx, key.accountId)).availableMicros);
     await holdAgainstBudget(trx, key, amountMicros, now);
     await trx
       .insertInto('holds')
@@ -122,9 +128,19 @@ async function holdAgainstBudget(trx: Transaction<Database>, key: AuthenticatedK
     .where(sql<boolean>`${spent} + held_micros + ${amountMicros} <= budget_micros`)
     .returning('id')
     .executeTakeFirst();
-  if (!row) {
-    throw new PaymentRequired(`This API key's ${key.budgetPeriod}ly budget of $${formatUsd(key.budgetMicros)} would be exceeded by this job.`, 'budget_exceeded');
-  }
+  if (!row) throw budgetExceeded(key);
+}
+
+/** The 402 for a hold the account's available credit cannot cover. */
+export function insufficientCredit(amountMicros: number, availableMicros: number): PaymentRequired {
+  return new PaymentRequired(
+    `Insufficient credit: this job may cost up to $${formatUsd(amountMicros)} and $${formatUsd(Math.max(0, availableMicros))} is available. Top up to continue.`,
+  );
+}
+
+/** The 402 for a hold the key's budget for this period cannot cover. */
+export function budgetExceeded(key: AuthenticatedKey): PaymentRequired {
+  return new PaymentRequired(`This API key's ${key.budgetPeriod}ly budget of $${formatUsd(key.budgetMicros ?? 0)} would be exceeded by this job.`, 'budget_exceeded');
 }
 
 export interface Settlement {
@@ -144,33 +160,43 @@ export interface Settlement {
   meter: boolean;
 }
 
+/** The usage event a settlement records. */
+export function usageEventRow(s: Settlement) {
+  return {
+    request_id: s.requestId,
+    account_id: s.key.accountId,
+    key_id: s.key.id,
+    task: s.task,
+    model: s.model,
+    provider: s.provider,
+    provider_model_id: s.providerModelId,
+    units: JSON.stringify(s.units),
+    provider_cost_micros: s.providerCostMicros,
+    cost_micros: s.costMicros,
+    latency_ms: s.latencyMs,
+    status: s.status,
+    attempts: s.attempts,
+  };
+}
+
+/** The ledger entry's reason for a job's charge. */
+export function usageReason(s: Settlement): string {
+  return `${s.task} ${s.model} via ${s.provider}`;
+}
+
 /** Releases the job's hold and charges its real cost, once: a second settle of the same request is a no-op. */
 export async function settle(db: Kysely<Database>, s: Settlement): Promise<{ charged: boolean }> {
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('usage_events')
-      .values({
-        request_id: s.requestId,
-        account_id: s.key.accountId,
-        key_id: s.key.id,
-        task: s.task,
-        model: s.model,
-        provider: s.provider,
-        provider_model_id: s.providerModelId,
-        units: JSON.stringify(s.units),
-        provider_cost_micros: s.providerCostMicros,
-        cost_micros: s.costMicros,
-        latency_ms: s.latencyMs,
-        status: s.status,
-        attempts: s.attempts,
-      })
+      .values(usageEventRow(s))
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returning('request_id')
       .executeTakeFirst();
     if (!inserted) return { charged: false };
     await dropHold(trx, s.requestId, s.costMicros);
     if (s.costMicros > 0) {
-      await appendEntry(trx, { accountId: s.key.accountId, kind: 'usage', amountMicros: -s.costMicros, reason: `${s.task} ${s.model} via ${s.provider}`, requestId: s.requestId });
+      await appendEntry(trx, { accountId: s.key.accountId, kind: 'usage', amountMicros: -s.costMicros, reason: usageReason(s), requestId: s.requestId });
     }
     if (s.meter) {
       await trx.insertInto('meter_outbox').values({ request_id: s.requestId, account_id: s.key.accountId, value_micros: s.costMicros, occurred_at: new Date() }).execute();

@@ -152,6 +152,16 @@ describe('credits', () => {
     expect(await ledgerSum(key.accountId)).toBe(5_000_000);
   });
 
+  it('applies concurrent replays of one credit once, answering each without an error', async () => {
+    const key = await funded(0);
+    const input = { accountId: key.accountId, amountMicros: 1_000_000, kind: 'top_up' as const, reason: 'stripe', externalId: `evt_${requestId()}` };
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => credit(database.db, input)));
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results.filter((r) => r.status === 'fulfilled' && r.value.applied)).toHaveLength(1);
+    expect(await getBalance(database.db, key.accountId)).toMatchObject({ balanceMicros: 1_000_000 });
+    expect(await ledgerSum(key.accountId)).toBe(1_000_000);
+  });
+
   it('refuses amounts that are not whole positive micro-USD', async () => {
     const key = await funded(0);
     for (const amountMicros of [0, -5, 1.5, Number.NaN]) {
