@@ -23,13 +23,25 @@ export class ApiError extends Error {
   }
 }
 
-/** fetch() restricted to this origin's paths; answers the parsed JSON or throws ApiError with the API's message. */
+/**
+ * @typedef {{ key?: string | null, method?: string, body?: unknown, signal?: AbortSignal, accept?: string }} RequestOptions
+ */
+
+/**
+ * fetch() restricted to this origin's paths; answers the parsed JSON or throws ApiError with the API's message.
+ * @param {string} path
+ * @param {RequestOptions} [options]
+ */
 export async function api(path, { key, method = 'GET', body, signal } = {}) {
   const response = await request(path, { key, method, body, signal, accept: 'application/json' });
   return response.json();
 }
 
-/** The raw response (for CSV), after the same checks. */
+/**
+ * The raw response (for CSV), after the same checks.
+ * @param {string} path
+ * @param {RequestOptions} [options]
+ */
 export function request(path, { key, method = 'GET', body, signal, accept } = {}) {
   // A path like "//host/x" or "https://…" would leave this origin; refuse it rather than send a key there.
   if (!path.startsWith('/') || path.startsWith('//')) throw new Error(`not a same-origin path: ${path}`);

@@ -22,7 +22,7 @@ function render() {
   const main = document.getElementById('main');
   if (cleanup) cleanup();
   cleanup = null;
-  for (const link of document.querySelectorAll('[data-route]')) {
+  for (const link of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-route]'))) {
     if (link.dataset.route === path) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
@@ -67,7 +67,7 @@ function renderTray() {
             class: 'button secondary',
             onclick: () => {
               setCompareSelection([]);
-              for (const box of document.querySelectorAll('[data-compare]')) box.checked = false;
+              for (const box of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('[data-compare]'))) box.checked = false;
             },
           },
           'Clear',
