@@ -30,7 +30,6 @@ import { Metrics } from './http/metrics';
 import { openapiRouter } from './http/openapi';
 import { modelsRouter, type CatalogStatus } from './http/models';
 import { webRouter } from './web/router';
-import { webRouter } from './web/router';
 
 export interface AppDeps {
   config: Config;
@@ -141,7 +140,6 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
   app.use('/v1', transcriptionRouter(services));
   app.use('/v1', speechRouter(services));
 
-  app.use(webRouter({ stripeEnabled: Boolean(deps.config.STRIPE_SECRET_KEY) }));
   app.use(webRouter({ stripeEnabled: Boolean(deps.config.STRIPE_SECRET_KEY) }));
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(deps.logger));
