@@ -8,6 +8,7 @@ import { placeHold, releaseHold, settle } from '../billing/ledger';
 import type { RateLimiter } from '../billing/rate-limit';
 import type { Offering } from '../catalog/catalog';
 import { costMicros, formatUsd, UNITS, type Units } from '../catalog/price';
+import { retryWhileDatabaseUnavailable } from '../db/availability';
 import type { Database } from '../db/schema';
 import type { Attempt, Dispatcher, Outcome, Plan } from '../dispatch/dispatcher';
 import { ProviderPreferences, type Job } from '../dispatch/job';
@@ -125,7 +126,8 @@ export async function runBufferedJob<T>(
   try {
     outcome = await services.dispatcher.run(admitted.plan, attempt, { requestId: admitted.requestId, signal: admitted.signal });
   } catch (error) {
-    await releaseHold(services.db, admitted.requestId);
+    // A failed job costs nothing: its hold goes back (through a short database outage too).
+    await retryWhileDatabaseUnavailable(() => releaseHold(services.db, admitted.requestId));
     throw error;
   }
   const { offering, estimate } = outcome.served;
@@ -135,10 +137,13 @@ export async function runBufferedJob<T>(
   return { result: outcome.value.result, charge, outcome };
 }
 
-/** Settles a finished job: one usage event, one ledger entry, hold released. */
+/**
+ * Settles a finished job: one usage event, one ledger entry, hold released. The provider has done the
+ * work, so a database outage is waited out (bounded; settling is idempotent by request id).
+ */
 export async function recordUsage(services: JobServices, admitted: Admitted, outcome: Outcome<unknown>, charge: Charge, status: 'succeeded' | 'partial'): Promise<void> {
   const { offering } = outcome.served;
-  await settle(services.db, {
+  const settlement = {
     requestId: admitted.requestId,
     key: admitted.key,
     task: offering.model.task,
@@ -152,5 +157,6 @@ export async function recordUsage(services: JobServices, admitted: Admitted, out
     status,
     attempts: outcome.attempts.length,
     meter: services.meterUsage,
-  });
+  };
+  await retryWhileDatabaseUnavailable(() => settle(services.db, settlement));
 }
