@@ -2,6 +2,7 @@
 // {"error":{"message","type","code","param"}} with the right status.
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/availability';
 import { AllOfferingsFailed, ApiError, RateLimited, UpstreamClientError, type ErrorCode } from '../errors';
 import type { Logger } from '../log';
 
@@ -69,6 +70,12 @@ export function toHttpError(error: unknown): HttpError {
   }
   const bodyParserError = fromBodyParser(error);
   if (bodyParserError) return bodyParserError;
+  // A lost database is a passing outage, not a bug: 503 with a hint when to try again.
+  if (isDatabaseUnavailable(error)) {
+    const http = shape('service_unavailable', 'The database is unavailable right now; try again in a few seconds.', null);
+    http.headers['retry-after'] = '2';
+    return http;
+  }
   return shape('internal_error', 'Internal server error.', null);
 }
 
