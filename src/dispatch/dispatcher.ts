@@ -150,7 +150,7 @@ export class Dispatcher {
             continue;
           }
           this.recordUpstreamFailure(offering, error);
-          if (!error.isRetryable) throw new UpstreamClientError(error.message, error.statusCode ?? 400, offering.provider);
+          if (!isProviderFault(error)) throw new UpstreamClientError(error.message, error.statusCode ?? 400, offering.provider);
           if (!plan.job.preferences.allow_fallbacks) break;
         }
       }
@@ -169,7 +169,7 @@ export class Dispatcher {
     if (error.kind === 'aborted') return;
     if (error.statusCode === 429) {
       health.recordFailure(offering.key, offering.provider, { kind: 'rate_limited', reason: error.message, retryAfterMs: error.retryAfterMs });
-    } else if (error.isRetryable) {
+    } else if (isProviderFault(error)) {
       health.recordFailure(offering.key, offering.provider, { kind: 'failure', reason: error.message });
     } else {
       health.recordFailure(offering.key, offering.provider, { kind: 'ignored', reason: error.message });
@@ -196,6 +196,16 @@ export class Dispatcher {
     const entry = this.options.providers.get(offering.provider);
     return Boolean(entry?.enabled && entry.adapter[task]);
   }
+}
+
+/**
+ * Failures another offering may not share: the retryable ones (connect, timeout, 408, 409, 429, 5xx),
+ * and a host refusing Switchyard's own credentials or account (401, 403). Those are about the host,
+ * not the client's request, so they fall back and count against health instead of reaching the
+ * client as if its own key were wrong.
+ */
+function isProviderFault(error: UpstreamError): boolean {
+  return error.isRetryable || (error.kind === 'http' && (error.statusCode === 401 || error.statusCode === 403));
 }
 
 function noOfferingMessage(job: Job, excluded: Exclusion[]): string {

@@ -41,6 +41,8 @@ export interface JobMeasure {
   inputCharacters?: number[];
 }
 
+const USD_PER_JOB = /^\d{1,9}(\.\d{1,6})?$/;
+
 /** OpenRouter-style routing preferences, accepted on every job as `provider`. */
 export const ProviderPreferences = z
   .object({
@@ -49,8 +51,11 @@ export const ProviderPreferences = z
     ignore: z.array(z.string().min(1)).max(50).optional(),
     allow_fallbacks: z.boolean().default(true),
     sort: z.enum(['price', 'latency', 'throughput']).default('price'),
-    /** USD per job. */
-    max_price: z.union([z.number().nonnegative().finite(), z.string().regex(/^\d{1,9}(\.\d{1,6})?$/)]).optional(),
+    /** USD per job, at most 6 decimals: a JSON number must print as such a decimal too (not 1e-7). */
+    max_price: z
+      .union([z.number(), z.string()])
+      .refine((v) => USD_PER_JOB.test(String(v)), 'expected a non-negative USD amount with at most 6 decimals, like "0.01"')
+      .optional(),
     data_collection: z.enum(['allow', 'deny']).default('allow'),
   })
   .strict();

@@ -113,6 +113,11 @@ describe('choosing an offering', () => {
     const res = await chat(market, key, { provider: { sort: 'fastest' } });
     expect(res.status).toBe(400);
     expect(res.body.error.param).toBe('provider.sort');
+    for (const max_price of [0.1234567, 1e-7, '-1', 'NaN', '0.0000001']) {
+      const bad = await chat(market, key, { provider: { max_price } });
+      expect(bad.status, String(max_price)).toBe(400);
+      expect(bad.body.error.param).toBe('provider.max_price');
+    }
   });
 });
 
@@ -127,6 +132,21 @@ describe('falling back', () => {
     // Billed at together's price: 5 × 2 + 3 × 3 micro-USD.
     expect(res.headers.get('x-switchyard-cost-usd')).toBe('0.000019');
     expect(callsSince(before)).toEqual({ groq: 1, together: 1, deepinfra: 0 });
+  });
+
+  it("falls back when a host refuses Switchyard's own credentials, and never hands that 401 to the client", async () => {
+    market.hosts.groq.mock.failNext({ kind: 'status', status: 401, message: 'Invalid API Key' });
+    market.hosts.together.mock.failNext({ kind: 'status', status: 403, message: 'Your account is not active' });
+    const res = await chat(market, key, {});
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchyard-provider')).toBe('deepinfra');
+    expect(res.headers.get('x-switchyard-attempts')).toBe('3');
+    expect(await offeringHealth('groq')).toMatchObject({ consecutive_failures: 1, last_error: expect.stringContaining('401') });
+
+    for (const h of HOSTS) market.hosts[h].mock.failNext({ kind: 'status', status: 403, message: 'Account suspended' });
+    const allRefused = await chat(market, key, {});
+    expect(allRefused.status).toBe(502);
+    expect(allRefused.body.error.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([403, 403, 403]);
   });
 
   it('stops after the first failure when allow_fallbacks is false', async () => {
