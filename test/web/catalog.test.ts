@@ -6,7 +6,7 @@ import { parseUsd } from '../../src/catalog/price';
 import { fundedKey, postJson, startTestApp, type TestApp } from '../helpers/app';
 import type { MockUpstream } from '../helpers/mock-upstream';
 import { hostBaseUrl, hostTestKey, startOpenAICompatibleMock } from '../mocks/openai-compatible';
-import { launchChromium, openPage, screenshot, type OpenedPage } from './browser';
+import { eventually, launchChromium, openPage, screenshot, type OpenedPage } from './browser';
 import { documentScrollWidth, focusedElement, lowestTextContrast, unlabelledControls } from './in-page';
 
 let mock: MockUpstream;
@@ -77,14 +77,14 @@ describe('the catalog page', { timeout: 90_000 }, () => {
   it('lists models with each offering priced per 1M tokens and live provider health', async () => {
     const page = await open();
     await page.goto('/');
-    await expect.poll(() => cardIds(page)).toHaveLength(24);
+    await eventually(() => cardIds(page)).toHaveLength(24);
     const firstPage = await getJson<{ data: ApiModel[] }>('/v1/models?sort=name&limit=48');
     expect(await cardIds(page)).toEqual(firstPage.data.slice(0, 24).map((m) => m.id));
     await page.getByRole('button', { name: 'Show more models' }).click();
-    await expect.poll(() => cardIds(page)).toEqual(firstPage.data.map((m) => m.id));
+    await eventually(() => cardIds(page)).toEqual(firstPage.data.map((m) => m.id));
 
     await page.getByLabel('Search models').fill('gpt-oss-120b');
-    await expect.poll(() => cardIds(page)).toEqual(['openai/gpt-oss-120b']);
+    await eventually(() => cardIds(page)).toEqual(['openai/gpt-oss-120b']);
     const groq = page.locator('.model-card .offering[data-provider="groq"]');
     // API: input 0.00000015, cached 0.000000075, output 0.0000006 USD per token.
     expect(await groq.locator('.price-lines li').allInnerTexts()).toEqual([
@@ -92,29 +92,29 @@ describe('the catalog page', { timeout: 90_000 }, () => {
       'Cached input $0.075 / 1M tokens',
       'Output $0.60 / 1M tokens',
     ]);
-    await expect.poll(() => groq.locator('.badge').getAttribute('data-status')).toBe('Healthy');
+    await eventually(() => groq.locator('.badge').getAttribute('data-status')).toBe('Healthy');
     expect(await groq.locator('.latency').innerText()).toMatch(/^\d+ ms median$/);
     expect(await page.locator('.model-card .offering[data-provider="together"] .badge').getAttribute('data-status')).toBe('Not configured');
-    await expect.poll(() => page.locator('.provider-list li[data-provider="groq"] .badge').getAttribute('data-status')).toBe('Healthy');
+    await eventually(() => page.locator('.provider-list li[data-provider="groq"] .badge').getAttribute('data-status')).toBe('Healthy');
     await page.getByLabel('Search models').fill('');
-    await expect.poll(() => cardIds(page)).toHaveLength(24);
+    await eventually(() => cardIds(page)).toHaveLength(24);
     await screenshot(page, 'catalog', false);
   });
 
   it('filters to OCR models and sorts them by price in the API order, cheapest typical job first', async () => {
     const page = await open();
     await page.goto('/');
-    await expect.poll(() => cardIds(page)).toHaveLength(24);
+    await eventually(() => cardIds(page)).toHaveLength(24);
     await page.getByRole('radio', { name: 'OCR' }).check();
     const ocr = await getJson<{ data: ApiModel[] }>('/v1/models?task=ocr&sort=name');
-    await expect.poll(() => cardIds(page)).toEqual(ocr.data.map((m) => m.id));
+    await eventually(() => cardIds(page)).toEqual(ocr.data.map((m) => m.id));
     expect(new Set(await page.$$eval('.model-card', (cards) => cards.map((c) => c.getAttribute('data-task'))))).toEqual(new Set(['ocr']));
     expect(page.url()).toContain('task=ocr');
 
     await page.getByLabel('Sort by').selectOption('price');
     const byPrice = await getJson<{ data: ApiModel[] }>('/v1/models?task=ocr&sort=price');
     const ids = byPrice.data.map((m) => m.id);
-    await expect.poll(() => cardIds(page)).toEqual(ids);
+    await eventually(() => cardIds(page)).toEqual(ids);
     expect(ids.length).toBeGreaterThan(5);
 
     const costs = await costsOf(ids);
@@ -124,7 +124,7 @@ describe('the catalog page', { timeout: 90_000 }, () => {
     for (const id of ids) {
       const row = costs.get(id)!;
       const expected = parseUsd(row.cheapest_offering!.estimated_cost_usd) === 0 ? 'Free' : `$${row.cheapest_offering!.estimated_cost_usd}`;
-      await expect.poll(() => page.locator(`.model-card[data-model-id="${id}"] .typical-cost`).innerText()).toBe(`${expected} for ${row.sample_job}`);
+      await eventually(() => page.locator(`.model-card[data-model-id="${id}"] .typical-cost`).innerText()).toBe(`${expected} for ${row.sample_job}`);
     }
     // Page prices in the unit people quote: Vision's 0.0015 USD per page is 1.50 per 1,000 pages.
     expect(await page.locator('.model-card[data-model-id="google/cloud-vision-text"] .price-lines li').allInnerTexts()).toEqual(['$1.50 / 1,000 pages']);
@@ -134,7 +134,7 @@ describe('the catalog page', { timeout: 90_000 }, () => {
   it('combines provider, language, context, open-weights and latency sort exactly as the API does', async () => {
     const page = await open();
     await page.goto('/#/?task=chat');
-    await expect.poll(() => page.locator('#filter-provider option[value="groq"]').count()).toBe(1);
+    await eventually(() => page.locator('#filter-provider option[value="groq"]').count()).toBe(1);
     await page.getByLabel('Provider', { exact: true }).selectOption('groq');
     await page.getByLabel('Open weights only').check();
     await page.getByLabel('Context').selectOption('128000');
@@ -143,28 +143,28 @@ describe('the catalog page', { timeout: 90_000 }, () => {
     await page.getByLabel('Sort by').selectOption('latency');
     const expected = await getJson<{ data: ApiModel[] }>('/v1/models?task=chat&provider=groq&open_weights=true&min_context=128000&language=en&sort=latency');
     expect(expected.data[0]!.id).toBe('openai/gpt-oss-120b');
-    await expect.poll(() => cardIds(page)).toEqual(expected.data.map((m) => m.id));
+    await eventually(() => cardIds(page)).toEqual(expected.data.map((m) => m.id));
 
     await page.getByLabel('Max price (USD)').fill('0.0.1');
     await page.getByLabel('Max price (USD)').press('Tab');
-    await expect.poll(() => page.locator('#price-error').innerText()).toContain('Enter a USD amount');
+    await eventually(() => page.locator('#price-error').innerText()).toContain('Enter a USD amount');
     await page.getByLabel('Max price (USD)').fill('0.0002');
     await page.getByLabel('Max price (USD)').press('Tab');
     const cheap = await getJson<{ data: ApiModel[] }>('/v1/models?task=chat&provider=groq&open_weights=true&min_context=128000&language=en&sort=latency&max_price=0.0002');
-    await expect.poll(() => cardIds(page)).toEqual(cheap.data.map((m) => m.id));
+    await eventually(() => cardIds(page)).toEqual(cheap.data.map((m) => m.id));
   });
 
   it('compares two models side by side with the sample-job costs the API computes', async () => {
     const page = await open();
     await page.goto('/#/?task=ocr&sort=price');
-    await expect.poll(() => cardIds(page)).toHaveLength(10);
+    await eventually(() => cardIds(page)).toHaveLength(10);
     const picked = ['deepseek-ai/deepseek-ocr', 'google/cloud-vision-text'];
     for (const id of picked) await page.locator(`[data-compare="${id}"]`).check();
     const tray = page.getByRole('region', { name: 'Models to compare' });
-    await expect.poll(() => tray.innerText()).toContain('2 of 4 picked');
+    await eventually(() => tray.innerText()).toContain('2 of 4 picked');
     await tray.getByRole('link', { name: 'Compare' }).click();
 
-    await expect.poll(() => page.locator('.compare-table').count()).toBe(1);
+    await eventually(() => page.locator('.compare-table').count()).toBe(1);
     const api = await getJson<ApiComparison>(`/v1/models/compare?ids=${picked.join(',')}`);
     for (const row of api.data) {
       expect(await page.locator(`[data-cost-for="${row.id}"]`).innerText()).toBe(`$${row.cheapest_offering!.estimated_cost_usd}`);
@@ -178,10 +178,10 @@ describe('the catalog page', { timeout: 90_000 }, () => {
 
     // No more than four: the fifth pick is refused with a message.
     await page.goto('/#/?task=ocr&sort=price');
-    await expect.poll(() => cardIds(page)).toHaveLength(10);
+    await eventually(() => cardIds(page)).toHaveLength(10);
     const others = (await cardIds(page)).filter((id) => !picked.includes(id!));
     for (const id of others.slice(0, 2)) await page.locator(`[data-compare="${id}"]`).check();
-    await expect.poll(() => tray.innerText()).toContain('4 of 4 picked');
+    await eventually(() => tray.innerText()).toContain('4 of 4 picked');
     const spare = others[2]!;
     await page.locator(`[data-compare="${spare}"]`).click();
     expect(await page.locator(`[data-compare="${spare}"]`).isChecked()).toBe(false);
@@ -191,7 +191,7 @@ describe('the catalog page', { timeout: 90_000 }, () => {
   it('fits a 375 px phone screen without sideways scrolling', async () => {
     const page = await open({ width: 375, height: 812 });
     await page.goto('/#/?task=ocr');
-    await expect.poll(() => cardIds(page)).toHaveLength(10);
+    await eventually(() => cardIds(page)).toHaveLength(10);
     expect(await page.evaluate(documentScrollWidth)).toBeLessThanOrEqual(375);
     const card = await page.locator('.model-card').first().boundingBox();
     expect(card!.x).toBeGreaterThanOrEqual(0);
@@ -205,7 +205,7 @@ describe('the catalog page', { timeout: 90_000 }, () => {
     await screenshot(page, 'phone-catalog');
 
     await page.goto('/#/compare?ids=openai/gpt-oss-120b,google/cloud-vision-text');
-    await expect.poll(() => page.locator('.compare-table').count()).toBe(1);
+    await eventually(() => page.locator('.compare-table').count()).toBe(1);
     // The table scrolls inside its own region; the page itself does not.
     expect(await page.evaluate(documentScrollWidth)).toBeLessThanOrEqual(375);
     await screenshot(page, 'phone-compare', false);
@@ -218,14 +218,14 @@ describe('the catalog page', { timeout: 90_000 }, () => {
     await page.goto('/#/usage');
     await page.getByLabel('Paste an API key').fill(key);
     await page.getByRole('button', { name: 'Show usage' }).click();
-    await expect.poll(() => page.locator('[data-stat="available"] .stat-value').innerText()).toBe('$1.00');
+    await eventually(() => page.locator('[data-stat="available"] .stat-value').innerText()).toBe('$1.00');
     expect(await page.getByRole('button', { name: 'Top up' }).count()).toBe(0);
   });
 
   it('works from the keyboard with labelled controls, visible focus and readable contrast', async () => {
     const page = await open();
     await page.goto('/');
-    await expect.poll(() => cardIds(page)).toHaveLength(24);
+    await eventually(() => cardIds(page)).toHaveLength(24);
     await page.keyboard.press('Tab');
     expect((await page.evaluate(focusedElement)).text).toBe('Skip to content');
     await page.keyboard.press('Enter');
@@ -239,7 +239,7 @@ describe('the catalog page', { timeout: 90_000 }, () => {
     expect(focus).toMatchObject({ id: 'filter-q', outlineStyle: 'solid' });
     expect(focus.outlineWidth).toBeGreaterThanOrEqual(2);
     await page.keyboard.type('mistral ocr');
-    await expect.poll(() => cardIds(page)).toEqual(expect.arrayContaining(['mistralai/mistral-ocr-2512']));
+    await eventually(() => cardIds(page)).toEqual(expect.arrayContaining(['mistralai/mistral-ocr-2512']));
 
     const worst = await page.evaluate(lowestTextContrast);
     expect(worst.ratio, `lowest contrast: ${JSON.stringify(worst)}`).toBeGreaterThanOrEqual(4.5);

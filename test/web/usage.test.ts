@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fundedKey, postJson, startTestApp, type TestApp } from '../helpers/app';
 import type { MockUpstream } from '../helpers/mock-upstream';
 import { hostBaseUrl, hostTestKey, startOpenAICompatibleMock } from '../mocks/openai-compatible';
-import { launchChromium, openPage, screenshot, type OpenedPage } from './browser';
+import { eventually, launchChromium, openPage, screenshot, type OpenedPage } from './browser';
 import { documentScrollWidth, storageNames } from './in-page';
 
 const DAY_MS = 86_400_000;
@@ -86,7 +86,7 @@ describe('the usage page', { timeout: 90_000 }, () => {
   it('shows the balance, spend per day as a chart and the breakdown of a key after real jobs', async () => {
     const page = await open();
     await showUsage(page);
-    await expect.poll(() => page.locator('svg.chart').count()).toBe(1);
+    await eventually(() => page.locator('svg.chart').count()).toBe(1);
 
     const today = isoDay(Date.now());
     const range = `start=${isoDay(Date.now() - 29 * DAY_MS)}&end=${isoDay(Date.now() + DAY_MS)}`;
@@ -123,7 +123,7 @@ describe('the usage page', { timeout: 90_000 }, () => {
     // A narrower range: only the last two days.
     await page.getByLabel('From').fill(isoDay(Date.now() - DAY_MS));
     await page.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => page.locator('[data-stat="jobs"] .stat-value').innerText()).toBe('1');
+    await eventually(() => page.locator('[data-stat="jobs"] .stat-value').innerText()).toBe('1');
     expect(await page.locator('svg.chart g.day').count()).toBe(2);
     expect(page.url()).toContain(`start=${isoDay(Date.now() - DAY_MS)}`);
 
@@ -135,7 +135,7 @@ describe('the usage page', { timeout: 90_000 }, () => {
   it('downloads the usage events of the range as the API\u2019s CSV', async () => {
     const page = await open();
     await showUsage(page);
-    await expect.poll(() => page.locator('svg.chart').count()).toBe(1);
+    await eventually(() => page.locator('svg.chart').count()).toBe(1);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^switchyard-usage-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync((await download.path())!, 'utf8');
@@ -152,7 +152,7 @@ describe('the usage page', { timeout: 90_000 }, () => {
   it('says when a key is refused and shows no numbers', async () => {
     const page = await open(undefined, [401]);
     await showUsage(page, 'sy_live_not_a_real_key_0000000000');
-    await expect.poll(() => page.getByRole('alert').innerText()).toContain('This key was not accepted');
+    await eventually(() => page.getByRole('alert').innerText()).toContain('This key was not accepted');
     expect(await page.locator('.stat').count()).toBe(0);
   });
 
@@ -168,7 +168,7 @@ describe('the usage page', { timeout: 90_000 }, () => {
     });
     await showUsage(page);
     const amount = page.getByLabel('Add credit (USD)');
-    await expect.poll(() => amount.count()).toBe(1);
+    await eventually(() => amount.count()).toBe(1);
     await amount.fill('12.345');
     await page.getByRole('button', { name: 'Top up' }).click();
     expect(await page.locator('#top-up-hint').innerText()).toContain('Enter an amount in USD');
@@ -176,9 +176,9 @@ describe('the usage page', { timeout: 90_000 }, () => {
 
     await amount.fill('25');
     await page.getByRole('button', { name: 'Top up' }).click();
-    await expect.poll(() => page.locator('#top-up-hint').innerText()).toContain('not an https page');
+    await eventually(() => page.locator('#top-up-hint').innerText()).toContain('not an https page');
     await page.getByRole('button', { name: 'Top up' }).click();
-    await expect.poll(() => page.locator('.notice').count()).toBe(1);
+    await eventually(() => page.locator('.notice').count()).toBe(1);
     expect(await page.locator('.notice').innerText()).toContain('payment went through');
     expect(sent).toEqual([
       { body: { amount_usd: '25' }, authorization: `Bearer ${key}` },
@@ -189,7 +189,7 @@ describe('the usage page', { timeout: 90_000 }, () => {
   it('fits a 375 px phone screen', async () => {
     const page = await open({ width: 375, height: 812 });
     await showUsage(page);
-    await expect.poll(() => page.locator('svg.chart').count()).toBe(1);
+    await eventually(() => page.locator('svg.chart').count()).toBe(1);
     expect(await page.evaluate(documentScrollWidth)).toBeLessThanOrEqual(375);
     const chart = await page.locator('svg.chart').boundingBox();
     expect(chart!.x + chart!.width).toBeLessThanOrEqual(375);
