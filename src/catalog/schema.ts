@@ -197,6 +197,7 @@ export const PROVIDER_IDS = [
   'elevenlabs',
   'deepl',
   'libretranslate',
+  'aws-translate',
   'tesseract',
 ] as const;
 

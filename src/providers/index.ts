@@ -1,6 +1,7 @@
 // Every provider Switchyard can route to. Adding a provider is adding its folder and one line here.
 import { anthropicProvider } from './anthropic/index';
 import { assemblyaiProvider } from './assemblyai/index';
+import { awsTranslateProvider } from './aws-translate/index';
 import { azureContentSafetyProvider } from './azure-content-safety/index';
 import { azureDocumentIntelligenceProvider } from './azure-document-intelligence/index';
 import { azureTranslatorProvider } from './azure-translator/index';
@@ -41,5 +42,6 @@ export const ALL_PROVIDERS: ProviderAdapter[] = [
   elevenlabsProvider,
   deeplProvider,
   libretranslateProvider,
+  awsTranslateProvider,
   tesseractProvider,
 ];
