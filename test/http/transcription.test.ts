@@ -255,6 +255,7 @@ describe('bad input to /v1/audio/transcriptions', () => {
     await expectRefused(() => anonymous.audio.transcriptions.create({ file: wav(), model: 'whisper-1' }), 401, null, 'invalid_api_key');
     const response = await send(`${app.url}/v1/audio/transcriptions`, { method: 'POST', body: new FormData() });
     expect(response.status).toBe(401);
+    await response.arrayBuffer();
   });
 
   it('answers 413 to a declared 60 MB upload before the client has sent it, and to a chunked one at the limit', async () => {
