@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog';
 import { formatUsd } from '../catalog/price';
 import type { Job } from '../dispatch/job';
-import { InvalidRequest } from '../errors';
+import { InvalidRequest, UnsupportedMediaType } from '../errors';
 import type { TranscriptionRequest } from '../tasks/transcription';
 import { parsePreferences, runBufferedJob, type Charge, type JobServices } from './jobs';
 import { inspectUploadedAudio, singleFileUpload } from './media';
@@ -15,8 +15,9 @@ import { resolveModelId } from './model-ids';
 import { renderTranscript, RESPONSE_FORMATS } from './transcript-formats';
 
 /**
- * Uploads are held in memory, so they are capped here whatever the catalog allows: OpenAI's own
- * limit, which every OpenAI client already respects. Larger files need a provider-side URL.
+ * Uploads are held in memory, so they are capped here whatever the catalog allows (Deepgram and
+ * AssemblyAI take gigabytes): OpenAI's own limit, which OpenAI clients already respect. Larger
+ * files are refused with 413.
  */
 export const TRANSCRIPTION_UPLOAD_CAP_BYTES = 25 * 1024 * 1024;
 
@@ -50,6 +51,9 @@ export function transcriptionRouter(services: JobServices, options: Transcriptio
   const limits = transcriptionLimits(catalog, options);
   const router = Router();
   router.post('/audio/transcriptions', singleFileUpload({ maxFileBytes: limits.maxFileBytes }), async (req, res) => {
+    if (!req.is('multipart/form-data')) {
+      throw new UnsupportedMediaType('Send the request as multipart/form-data, with the audio in the field "file".');
+    }
     const fields = (req.body ?? {}) as Record<string, unknown>;
     const form = parseForm(fields);
     const preferences = parsePreferences(fields.provider);

@@ -198,6 +198,18 @@ describe('bad input to /v1/audio/transcriptions', () => {
     await expectRefused(() => client.audio.transcriptions.create(params), 400, 'file');
   });
 
+  it('refuses a JSON body, which cannot carry the audio (415)', async () => {
+    const before = await balance();
+    const response = await send(`${app.url}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'whisper-1', temperature: 0.2 }),
+    });
+    expect(response.status).toBe(415);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
+    expect(await balance()).toEqual({ balance: before.balance, held: 0 });
+  });
+
   it('refuses a text file named .wav by its bytes (415)', async () => {
     const file = await toFile(Buffer.from('just some notes, not audio at all\n'.repeat(20)), 'notes.wav', { type: 'audio/wav' });
     await expectRefused(() => client.audio.transcriptions.create({ file, model: 'whisper-1' }), 415, 'file', 'unsupported_media_type');
