@@ -18,10 +18,20 @@ export async function listen(
   const server = http.createServer({ keepAliveTimeout: 65_000 }, handler);
   let inFlight = 0;
   let idle: (() => void) | null = null;
+  let draining = false;
+  const open = new Set<http.ServerResponse>();
   server.on('request', (_req, res) => {
     inFlight++;
+    open.add(res);
+    // While draining, a keep-alive client would otherwise go on sending requests on its open
+    // connection, and the drain would never end: tell it to close, and close sockets as they idle.
+    if (draining) res.setHeader('connection', 'close');
+    res.on('finish', () => {
+      if (draining) server.closeIdleConnections();
+    });
     res.on('close', () => {
       inFlight--;
+      open.delete(res);
       if (inFlight === 0) idle?.();
     });
   });
@@ -35,6 +45,8 @@ export async function listen(
   const shutdown = () =>
     (stopping ??= (async () => {
       options.onDraining?.();
+      draining = true;
+      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
