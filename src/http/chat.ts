@@ -134,7 +134,8 @@ async function finishStream(
   s: { complete: boolean; reported: Units | null; delivered: string; last: ChatCompletionChunk | null; failure: unknown; wantsUsage: boolean; modelId: string; promptTokens: number },
 ): Promise<void> {
   const { offering, estimate } = outcome.served;
-  if (s.failure instanceof UpstreamError) services.dispatcher.recordUpstreamFailure(offering, s.failure);
+  // A client that left cut its own stream: that says nothing about the host's health.
+  if (s.failure instanceof UpstreamError && !admitted.signal.aborted) services.dispatcher.recordUpstreamFailure(offering, s.failure);
   // Billed: the provider's own count when the stream completed, else what was delivered.
   const units: Units = s.complete && s.reported ? s.reported : { input_tokens: s.promptTokens, output_tokens: estimateTextTokens(s.delivered) };
   const charge = chargeFor(billableUnits(units, { ...estimate.units, output_tokens: units.output_tokens }, offering), offering, services.markupPpm);

@@ -50,7 +50,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const deps: AppDeps = { config, db: database.db, logger: log.logger, catalog, providers, adminTokenHash: admin.hash };
   const parts = { ...buildParts(deps), ...options.parts };
   const app = createApp(deps, parts);
-  const server = http.createServer(app);
+  // Like the real server (src/server.ts): a long keep-alive, so a busy machine's pooled client never
+  // races the server's idle timer on a reused connection.
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
