@@ -4,7 +4,7 @@
 import type { Catalog, Offering } from '../catalog/catalog';
 import { formatUsd, parseUsd } from '../catalog/price';
 import type { Task } from '../catalog/schema';
-import { AllOfferingsFailed, ApiError, NoOffering, UpstreamClientError, UpstreamError, type UpstreamFailureKind } from '../errors';
+import { AllOfferingsFailed, ApiError, InvalidRequest, NoOffering, UpstreamClientError, UpstreamError, type UpstreamFailureKind } from '../errors';
 import type { ProviderEntry, ProviderRegistry } from '../providers/registry';
 import type { CallContext, ProviderAdapter } from '../providers/types';
 import { findCandidates, type Exclusion } from './candidates';
@@ -108,9 +108,9 @@ export class Dispatcher {
         const { offering } = candidate;
         const record: AttemptRecord = { provider: offering.provider, model: offering.model.id, provider_model_id: offering.providerModelId, outcome: 'failed' };
         attempts.push(record);
-        if (signal.aborted) {
-          record.outcome = 'skipped';
-          record.reason = opts.signal?.aborted ? 'client went away' : 'job deadline passed';
+        if (opts.signal?.aborted) throw clientWentAway();
+        if (deadline.signal.aborted) {
+          Object.assign(record, { outcome: 'skipped', reason: 'job deadline passed', kind: 'timeout' });
           break;
         }
         if (!health.admit(offering.key, offering.provider)) {
@@ -137,6 +137,17 @@ export class Dispatcher {
           return { value, served: candidate, entry, attempts, latencyMs: Date.now() - started };
         } catch (error) {
           record.latency_ms = Date.now() - attemptStarted;
+          // An abort surfaces as whatever the adapter made of it (often a "connection failed"): the
+          // signals say what really happened. A client that left says nothing about the host's health.
+          if (opts.signal?.aborted) {
+            health.recordFailure(offering.key, offering.provider, { kind: 'released', reason: 'client went away' });
+            throw clientWentAway();
+          }
+          if (deadline.signal.aborted) {
+            Object.assign(record, { reason: 'job deadline passed', kind: 'timeout', status: null });
+            health.recordFailure(offering.key, offering.provider, { kind: 'failure', reason: 'job deadline passed' });
+            continue;
+          }
           if (!(error instanceof UpstreamError)) {
             health.recordFailure(offering.key, offering.provider, { kind: 'released', reason: String(error) });
             throw error;
@@ -146,7 +157,6 @@ export class Dispatcher {
           record.kind = error.kind;
           if (error.kind === 'aborted') {
             health.recordFailure(offering.key, offering.provider, { kind: 'released', reason: error.message });
-            if (opts.signal?.aborted) throw error;
             continue;
           }
           this.recordUpstreamFailure(offering, error);
@@ -196,6 +206,11 @@ export class Dispatcher {
     const entry = this.options.providers.get(offering.provider);
     return Boolean(entry?.enabled && entry.adapter[task]);
   }
+}
+
+/** Nobody reads this answer; it ends the job without blaming a provider or logging a server error. */
+function clientWentAway(): InvalidRequest {
+  return new InvalidRequest('The client closed the connection before the job finished.');
 }
 
 /**

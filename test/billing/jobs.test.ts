@@ -137,6 +137,28 @@ describe('charges', () => {
     expect(await account(accountId)).toEqual({ balance_micros: 1_000_000, held_micros: 0 });
   });
 
+  it('charges nothing, frees the hold, blames no provider and logs no server error when the client leaves a buffered job', async () => {
+    market.reset();
+    const { key, accountId } = await fundedKey(market.app, '1');
+    market.hosts.groq.delayMs = 600;
+    const gone = fetch(`${market.app.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: 'acme/open-70b', messages: [{ role: 'user', content: 'hello there' }] }),
+      signal: AbortSignal.timeout(150),
+    });
+    await expect(gone).rejects.toThrow();
+    // Wait for the job to end on the server (its hold goes back), plus the host's delay.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    for (let i = 0; i < 100 && (await account(accountId)).held_micros !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await account(accountId)).toEqual({ balance_micros: 1_000_000, held_micros: 0 });
+    expect(await usageEvents(accountId)).toHaveLength(0);
+    expect(market.health.offeringView('groq:acme/open-70b')).toMatchObject({ consecutive_failures: 0, breaker: 'closed' });
+    expect(market.health.offeringView('together:acme/open-70b').calls).toBe(0);
+    expect(market.app.log.text()).not.toContain('unhandled error');
+    market.reset();
+  });
+
   it('answers 402 before calling any provider when the account cannot cover the hold', async () => {
     const { key } = await fundedKey(market.app, '0.000001');
     const before = HOSTS.map((h) => market.hosts[h].calls());

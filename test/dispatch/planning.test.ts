@@ -1,18 +1,20 @@
 // Planning a job without HTTP: the cost estimate, the candidate search with its reasons, the ranking,
 // and the plan's hold, over the dispatch fixture catalog.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog, Offering } from '../../src/catalog/catalog';
-import { Dispatcher } from '../../src/dispatch/dispatcher';
+import { Dispatcher, type Attempt } from '../../src/dispatch/dispatcher';
 import { estimateJob } from '../../src/dispatch/estimate';
 import { findCandidates } from '../../src/dispatch/candidates';
 import { HealthTracker } from '../../src/dispatch/health';
 import { ProviderPreferences, UNRESTRICTED, type Job } from '../../src/dispatch/job';
 import { rankOfferings, type RankedOffering } from '../../src/dispatch/rank';
 import { estimatePromptTokens, IMAGE_PART_TOKENS } from '../../src/dispatch/tokens';
-import { Forbidden, NoOffering, NotFound } from '../../src/errors';
+import { AllOfferingsFailed, Forbidden, NoOffering, NotFound } from '../../src/errors';
 import { ProviderRegistry } from '../../src/providers/registry';
+import { callUpstream } from '../../src/providers/shared/upstream';
 import type { ProviderAdapter } from '../../src/providers/types';
 import { ChatRequest } from '../../src/tasks/chat';
+import { MockUpstream } from '../helpers/mock-upstream';
 import { dispatchCatalog, FLAT_MODEL, MODEL } from './market';
 
 let catalog: Catalog;
@@ -152,14 +154,14 @@ describe('rankOfferings', () => {
 
 describe('Dispatcher.plan', () => {
   const adapter = (id: string): ProviderAdapter => ({ id, defaultBaseUrl: 'http://127.0.0.1:9', chat: { chat: async () => { throw new Error('not called'); }, chatStream: async () => { throw new Error('not called'); } } });
-  const dispatcher = (markupPpm = 0n) =>
+  const dispatcher = (markupPpm = 0n, options: { health?: HealthTracker; jobDeadlineMs?: number } = {}) =>
     new Dispatcher({
       catalog,
       providers: new ProviderRegistry(['groq', 'together', 'deepinfra'].map((id) => ({ adapter: adapter(id), credentials: { apiKey: 'k', baseUrl: 'http://127.0.0.1:9', extra: {} }, enabled: true, disabledReason: null }))),
-      health: new HealthTracker(),
+      health: options.health ?? new HealthTracker(),
       markupPpm,
-      upstreamTimeoutMs: 1000,
-      jobDeadlineMs: 5000,
+      upstreamTimeoutMs: 5000,
+      jobDeadlineMs: options.jobDeadlineMs ?? 5000,
     });
 
   it('holds the most any candidate it may fall back to could cost', () => {
@@ -177,5 +179,36 @@ describe('Dispatcher.plan', () => {
   it('throws NoOffering naming the reason when nothing fits', () => {
     expect(() => dispatcher().plan(chatJob({ needs: { contextTokens: 40_000 } }))).toThrow(NoOffering);
     expect(() => dispatcher().plan(chatJob({ needs: { contextTokens: 40_000 } }))).toThrow(/40000-token prompt/);
+  });
+
+  describe('run', () => {
+    let hanging: MockUpstream;
+    beforeAll(async () => {
+      hanging = await MockUpstream.start({ routes: [], errorBody: (_status, message) => ({ error: { message } }) });
+    });
+    afterAll(async () => {
+      await hanging?.close();
+    });
+    // A real call over undici to a host that never answers.
+    const hang: Attempt<never> = (_candidate, ctx) => {
+      hanging.failNext({ kind: 'hang' });
+      return callUpstream({ provider: ctx.provider, url: `${hanging.url}/chat/completions`, body: '{}', timeoutMs: ctx.timeoutMs, signal: ctx.signal }) as Promise<never>;
+    };
+
+    it('ends a job whose client went away without blaming the provider', async () => {
+      const health = new HealthTracker();
+      const client = new AbortController();
+      setTimeout(() => client.abort(new Error('client went away')), 100);
+      const run = dispatcher(0n, { health }).run(dispatcher().plan(chatJob()), hang, { requestId: 'req_gone', signal: client.signal });
+      await expect(run).rejects.toThrow('The client closed the connection before the job finished.');
+      expect(health.offeringView('groq:acme/open-70b')).toMatchObject({ consecutive_failures: 0, calls: 0 });
+      expect(health.available('groq:acme/open-70b', 'groq')).toBe(true);
+    });
+
+    it('ends a job at its deadline as a timeout (504), whichever attempt it is in', async () => {
+      const run = dispatcher(0n, { jobDeadlineMs: 300 }).run(dispatcher().plan(chatJob()), hang, { requestId: 'req_late' });
+      await expect(run).rejects.toMatchObject({ code: 'upstream_timeout' });
+      await expect(run).rejects.toBeInstanceOf(AllOfferingsFailed);
+    });
   });
 });

@@ -133,6 +133,8 @@ describe('streamed chat', () => {
     expect(event.units.output_tokens).toBeLessThan(11);
     expect(event.cost_micros).toBe(event.units.input_tokens! * 1 + event.units.output_tokens! * 2);
     expect(await balance(accountId)).toEqual({ balance_micros: 1_000_000 - event.cost_micros, held_micros: 0 });
+    // The host did nothing wrong: its health stays clean.
+    expect(market.health.offeringView('groq:acme/open-70b')).toMatchObject({ consecutive_failures: 0, last_error: null });
   });
 
   it('releases the hold and charges nothing when every offering fails before the stream starts', async () => {
