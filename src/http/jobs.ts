@@ -13,6 +13,7 @@ import type { Database } from '../db/schema';
 import type { Attempt, Dispatcher, Outcome, Plan } from '../dispatch/dispatcher';
 import { ProviderPreferences, type Job } from '../dispatch/job';
 import { InvalidRequest } from '../errors';
+import { newId } from '../ids';
 import type { Logger } from '../log';
 import type { Metered } from '../providers/types';
 import { keyOf, requireTask } from './auth';
@@ -98,13 +99,30 @@ export interface Admitted {
   signal: AbortSignal;
 }
 
+/**
+ * The id a job is held, billed and metered under: always Switchyard's own. A client's x-request-id
+ * is kept for tracing (echoed as x-client-request-id, in the logs) but never used for that, since a
+ * reused one (the client's own, or another account's) would collide with an earlier job's settlement
+ * and run the job for free.
+ */
+function jobRequestId(req: Request, res: Response): string {
+  const sent = req.headers['x-request-id'];
+  const clientChosen = Array.isArray(sent) ? sent[0] : sent;
+  if (clientChosen === undefined || clientChosen !== req.id) return req.id as string;
+  const id = newId('req', 24);
+  res.setHeader('x-client-request-id', clientChosen);
+  res.setHeader('x-request-id', id);
+  req.log?.debug({ clientRequestId: clientChosen, requestId: id }, 'job filed under its own request id');
+  return id;
+}
+
 /** Checks, rate limit, plan and hold: after this the job may run; nothing upstream has been called. */
 export async function admitJob(services: JobServices, req: Request, res: Response, job: Omit<Job, 'policy'>, tokens = 0): Promise<Admitted> {
   const key = keyOf(res);
   requireTask(key, job.task);
   await services.rateLimiter.check(key, tokens, res);
   const plan = services.dispatcher.plan({ ...job, policy: key.policy });
-  const requestId = req.id as string;
+  const requestId = jobRequestId(req, res);
   await placeHold(services.db, { requestId, key, amountMicros: plan.holdMicros });
   return { key, plan, requestId, signal: clientSignal(req, res) };
 }
