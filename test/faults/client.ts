@@ -74,7 +74,9 @@ export async function sendChat(
       }
     }
     const status = res.statusCode;
-    return { requestId, status, body: parsed, headers: res.headers, events, costMicros: status < 300 ? statedCost(res.headers, parsed, events) : null };
+    // The id the server filed the job under (its own, when it did not take the client's).
+    const filedAs = typeof res.headers['x-request-id'] === 'string' ? res.headers['x-request-id'] : requestId;
+    return { requestId: filedAs, status, body: parsed, headers: res.headers, events, costMicros: status < 300 ? statedCost(res.headers, parsed, events) : null };
   } catch (error) {
     return { requestId, status: null, body: null, headers: {}, events: [], error };
   }
