@@ -20,6 +20,7 @@ import { adminRouter } from './http/admin';
 import { billingRouter } from './http/billing';
 import { requireAdmin, requireKey } from './http/auth';
 import { chatRouter } from './http/chat';
+import { ConcurrencyLimiter } from './http/concurrency';
 import { moderationsRouter } from './http/moderations';
 import { ocrRouter } from './http/ocr';
 import { translationsRouter } from './http/translations';
@@ -51,6 +52,7 @@ export interface AppParts {
   keys: KeyCache;
   rateLimiter: RateLimiter;
   metrics: Metrics;
+  concurrency: ConcurrencyLimiter;
 }
 
 /** The long-lived parts the routes share, built once from the dependencies. */
@@ -70,6 +72,7 @@ export function buildParts(deps: AppDeps): AppParts {
     keys: new KeyCache(deps.db),
     rateLimiter: deps.rateLimiter ?? new RateLimiter(new MemoryCounter()),
     metrics: new Metrics(health),
+    concurrency: new ConcurrencyLimiter({ perKey: deps.config.MAX_CONCURRENT_JOBS_PER_KEY, total: deps.config.MAX_CONCURRENT_JOBS }),
   };
 }
 
@@ -86,6 +89,9 @@ function catalogStatus(deps: AppDeps, parts: AppParts): CatalogStatus {
     },
   };
 }
+
+/** The job endpoints, whose concurrent jobs are limited per key and per replica. */
+const JOB_PATHS = ['/v1/chat', '/v1/ocr', '/v1/audio', '/v1/translations', '/v1/moderations'];
 
 /** Routes that need an API key; the catalog and operations are open, /v1/admin has its own token. */
 const KEYED_PATHS = ['/v1/balance', '/v1/usage', '/v1/chat', '/v1/ocr', '/v1/audio', '/v1/translations', '/v1/moderations', '/v1/billing/checkout'];
@@ -132,6 +138,7 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
   app.use('/v1', modelsRouter({ catalog: deps.catalog, status: catalogStatus(deps, parts) }));
   app.use('/v1/admin', requireAdmin(deps.adminTokenHash, parts.keys), adminRouter(deps.db, parts.keys));
   app.use(KEYED_PATHS, requireKey(parts.keys));
+  app.use(JOB_PATHS, parts.concurrency.middleware());
   app.use('/v1', accountRouter(deps.db));
   app.use('/v1', chatRouter(services));
   app.use('/v1', ocrRouter(services, deps.config));

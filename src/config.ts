@@ -37,6 +37,9 @@ const EnvSchema = z.object({
   /** Per-attempt upstream timeout and the whole job's deadline. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   JOB_DEADLINE_MS: z.coerce.number().int().positive().default(180_000),
+  /** Jobs one API key may have in flight at once, and jobs in flight on this replica; more get 429. */
+  MAX_CONCURRENT_JOBS_PER_KEY: z.coerce.number().int().positive().default(128),
+  MAX_CONCURRENT_JOBS: z.coerce.number().int().positive().default(1024),
   /** Lets image_url/audio_url reach loopback addresses: for tests only. */
   ALLOW_LOOPBACK_URLS: flag.default(false),
   PUBLIC_URL: z.url().optional(),
