@@ -144,7 +144,7 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
   app.use('/v1', ocrRouter(services, deps.config));
   app.use('/v1', translationsRouter(services));
   app.use('/v1', moderationsRouter(services));
-  app.use('/v1', transcriptionRouter(services));
+  app.use('/v1', transcriptionRouter(services, { allowLoopbackUrls: deps.config.ALLOW_LOOPBACK_URLS }));
   app.use('/v1', speechRouter(services));
 
   app.use(webRouter({ stripeEnabled: Boolean(deps.config.STRIPE_SECRET_KEY) }));

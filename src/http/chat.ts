@@ -2,8 +2,6 @@
 // healthy chat offering. The cost reaches the client as x-switchyard-cost-usd (buffered) and as
 // usage.cost_usd (body, and the final usage chunk of a stream).
 import { Router, type Request, type Response } from 'express';
-import { releaseHold } from '../billing/ledger';
-import { retryWhileDatabaseUnavailable } from '../db/availability';
 import { formatUsd, type Units } from '../catalog/price';
 import type { Outcome } from '../dispatch/dispatcher';
 import type { Job } from '../dispatch/job';
@@ -18,6 +16,7 @@ import {
   chargeFor,
   parsePreferences,
   recordUsage,
+  releaseJobHold,
   runBufferedJob,
   setJobHeaders,
   type Admitted,
@@ -78,7 +77,7 @@ async function streamChat(services: JobServices, req: Request, res: Response, re
       { requestId: admitted.requestId, signal: admitted.signal },
     );
   } catch (error) {
-    await retryWhileDatabaseUnavailable(() => releaseHold(services.db, admitted.requestId));
+    await releaseJobHold(services, admitted.requestId);
     throw error;
   }
 

@@ -4,7 +4,7 @@
 import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { AuthenticatedKey } from '../billing/keys';
-import { placeHold, releaseHold, settle } from '../billing/ledger';
+import { LedgerBatch } from '../billing/ledger-batch';
 import type { RateLimiter } from '../billing/rate-limit';
 import type { Offering } from '../catalog/catalog';
 import { costMicros, formatUsd, UNITS, type Units } from '../catalog/price';
@@ -123,7 +123,7 @@ export async function admitJob(services: JobServices, req: Request, res: Respons
   await services.rateLimiter.check(key, tokens, res);
   const plan = services.dispatcher.plan({ ...job, policy: key.policy });
   const requestId = jobRequestId(req, res);
-  await placeHold(services.db, { requestId, key, amountMicros: plan.holdMicros });
+  await LedgerBatch.for(services.db).placeHold({ requestId, key, amountMicros: plan.holdMicros });
   return { key, plan, requestId, signal: clientSignal(req, res) };
 }
 
@@ -144,8 +144,7 @@ export async function runBufferedJob<T>(
   try {
     outcome = await services.dispatcher.run(admitted.plan, attempt, { requestId: admitted.requestId, signal: admitted.signal });
   } catch (error) {
-    // A failed job costs nothing: its hold goes back (through a short database outage too).
-    await retryWhileDatabaseUnavailable(() => releaseHold(services.db, admitted.requestId));
+    await releaseJobHold(services, admitted.requestId);
     throw error;
   }
   const { offering, estimate } = outcome.served;
@@ -153,6 +152,11 @@ export async function runBufferedJob<T>(
   await recordUsage(services, admitted, outcome, charge, 'succeeded');
   setJobHeaders(res, outcome, charge);
   return { result: outcome.value.result, charge, outcome };
+}
+
+/** A job that failed costs nothing: its hold goes back (through a short database outage too). */
+export async function releaseJobHold(services: JobServices, requestId: string): Promise<void> {
+  await retryWhileDatabaseUnavailable(() => LedgerBatch.for(services.db).releaseHold(requestId));
 }
 
 /**
@@ -176,5 +180,5 @@ export async function recordUsage(services: JobServices, admitted: Admitted, out
     attempts: outcome.attempts.length,
     meter: services.meterUsage,
   };
-  await retryWhileDatabaseUnavailable(() => settle(services.db, settlement));
+  await retryWhileDatabaseUnavailable(() => LedgerBatch.for(services.db).settle(settlement));
 }

@@ -10,7 +10,7 @@ import type { Job } from '../dispatch/job';
 import { InvalidRequest, UnsupportedMediaType } from '../errors';
 import type { TranscriptionRequest } from '../tasks/transcription';
 import { parsePreferences, runBufferedJob, type Charge, type JobServices } from './jobs';
-import { inspectUploadedAudio, singleFileUpload } from './media';
+import { inspectAudioUrl, inspectUploadedAudio, singleFileUpload } from './media';
 import { resolveModelId } from './model-ids';
 import { renderTranscript, RESPONSE_FORMATS } from './transcript-formats';
 
@@ -24,6 +24,8 @@ export const TRANSCRIPTION_UPLOAD_CAP_BYTES = 25 * 1024 * 1024;
 export interface TranscriptionRouterOptions {
   /** Raises or lowers the in-memory upload cap (never above the catalog's largest max_file_mb). */
   maxUploadBytes?: number;
+  /** Tests only (config ALLOW_LOOPBACK_URLS): lets `audio_url` reach 127.0.0.1. */
+  allowLoopbackUrls?: boolean;
 }
 
 const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
@@ -39,6 +41,8 @@ const TranscriptionForm = z.object({
   timestamp_granularities: z
     .preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(z.enum(['word', 'segment'])).max(2))
     .optional(),
+  /** Instead of `file`: an http(s) or data: URL of the audio, fetched with the SSRF defences of src/http/media/remote.ts. */
+  audio_url: z.string().trim().min(1).max(8_192).optional(),
   stream: z.enum(['false'], { error: 'streamed transcription is not offered; leave stream unset or false' }).optional(),
 });
 type TranscriptionForm = z.infer<typeof TranscriptionForm>;
@@ -57,7 +61,15 @@ export function transcriptionRouter(services: JobServices, options: Transcriptio
     const fields = (req.body ?? {}) as Record<string, unknown>;
     const form = parseForm(fields);
     const preferences = parsePreferences(fields.provider);
-    const audio = await inspectUploadedAudio(req, { maxDurationSeconds: limits.maxDurationSeconds });
+    if (form.audio_url && req.file) throw new InvalidRequest('Send either a file or an audio_url, not both.', 'audio_url');
+    const audio = form.audio_url
+      ? await inspectAudioUrl(form.audio_url, {
+          param: 'audio_url',
+          maxBytes: limits.maxFileBytes,
+          maxDurationSeconds: limits.maxDurationSeconds,
+          allowLoopback: options.allowLoopbackUrls ?? false,
+        })
+      : await inspectUploadedAudio(req, { maxDurationSeconds: limits.maxDurationSeconds });
 
     const format = form.response_format;
     // Words only exist in verbose_json; asking for them elsewhere would narrow the offerings for nothing.
