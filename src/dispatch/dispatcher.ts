@@ -12,6 +12,7 @@ import { estimateJob } from './estimate';
 import type { HealthTracker } from './health';
 import type { Job } from './job';
 import { rankOfferings, type RankedOffering } from './rank';
+import { withoutCredentials } from './redact';
 
 /** At most this many offerings are tried for one job. */
 export const MAX_ATTEMPTS = 4;
@@ -152,6 +153,7 @@ export class Dispatcher {
             health.recordFailure(offering.key, offering.provider, { kind: 'released', reason: String(error) });
             throw error;
           }
+          error.message = withoutCredentials(error.message, entry.credentials);
           record.reason = error.message;
           record.status = error.statusCode;
           record.kind = error.kind;
@@ -176,6 +178,7 @@ export class Dispatcher {
   /** A stream that failed after its first byte reached the client still counts against health. */
   recordUpstreamFailure(offering: Offering, error: UpstreamError): void {
     const health = this.options.health;
+    error.message = withoutCredentials(error.message, this.options.providers.get(offering.provider)?.credentials);
     if (error.kind === 'aborted') return;
     if (error.statusCode === 429) {
       health.recordFailure(offering.key, offering.provider, { kind: 'rate_limited', reason: error.message, retryAfterMs: error.retryAfterMs });
