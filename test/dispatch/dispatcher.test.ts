@@ -323,6 +323,15 @@ describe('jobs no offering can serve', () => {
     expect(res.headers.get('x-switchyard-provider')).toBe('together');
   });
 
+  it('serves a long prompt that fits the window, judged by its real size rather than a crude bound', async () => {
+    // About 25k o200k tokens in 120k characters of prose: bytes / 3 would have said 40k, over 32,768.
+    const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog', 'while', 'seven', 'tall', 'trees', 'grow'];
+    const prose = Array.from({ length: 24_000 }, (_, i) => words[(i * 7) % words.length]).join(' ');
+    const res = await chat(market, key, { max_tokens: 10, messages: [{ role: 'user', content: prose }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchyard-provider')).toBe('together');
+  });
+
   it('answers 422 when no offering of the model has a feature the job asks for', async () => {
     const res = await chat(market, key, {
       model: 'acme/flat-8b',

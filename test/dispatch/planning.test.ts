@@ -1,5 +1,6 @@
 // Planning a job without HTTP: the cost estimate, the candidate search with its reasons, the ranking,
 // and the plan's hold, over the dispatch fixture catalog.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog, Offering } from '../../src/catalog/catalog';
 import { Dispatcher, type Attempt } from '../../src/dispatch/dispatcher';
@@ -8,7 +9,8 @@ import { findCandidates } from '../../src/dispatch/candidates';
 import { HealthTracker } from '../../src/dispatch/health';
 import { ProviderPreferences, UNRESTRICTED, type Job } from '../../src/dispatch/job';
 import { rankOfferings, type RankedOffering } from '../../src/dispatch/rank';
-import { estimatePromptTokens, IMAGE_PART_TOKENS } from '../../src/dispatch/tokens';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { estimatePromptTokens, estimateTextTokens, IMAGE_PART_TOKENS } from '../../src/dispatch/tokens';
 import { AllOfferingsFailed, Forbidden, NoOffering, NotFound } from '../../src/errors';
 import { ProviderRegistry } from '../../src/providers/registry';
 import { callUpstream } from '../../src/providers/shared/upstream';
@@ -70,6 +72,19 @@ describe('estimatePromptTokens', () => {
       messages: [{ role: 'user', content: [{ type: 'text', text: 'hello there' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }],
     });
     expect(estimatePromptTokens(request)).toBe(10 + IMAGE_PART_TOKENS);
+  });
+
+  it('estimates very long texts from samples, a little above their real count', () => {
+    const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog', 'while', 'seven', 'tall', 'trees', 'grow'];
+    const prose = Array.from({ length: 80_000 }, (_, i) => words[(i * 7) % words.length] + (i % 11 === 0 ? '.' : '')).join(' ');
+    const base64 = randomBytes(150_000).toString('base64');
+    const cjk = '東京は日本の首都であり、多くの人々が住んでいます。'.repeat(2_000);
+    for (const text of [prose, base64, cjk]) {
+      const exact = countTokens(text);
+      const estimate = estimateTextTokens(text);
+      expect(estimate, text.slice(0, 20)).toBeGreaterThanOrEqual(exact);
+      expect(estimate, text.slice(0, 20)).toBeLessThanOrEqual(Math.ceil(exact * 1.2));
+    }
   });
 
   it('counts tool definitions, and errs high on very long prompts', () => {
