@@ -61,3 +61,12 @@ export async function retryWhileDatabaseUnavailable<T>(work: () => Promise<T>, o
     }
   }
 }
+
+/**
+ * SQLSTATE class 22 (data exception): a value the schemas let through but the database cannot take,
+ * such as a NUL character in text or a number out of a column's range. The client's input, not a fault.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}

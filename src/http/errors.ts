@@ -2,7 +2,7 @@
 // {"error":{"message","type","code","param"}} with the right status.
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { isDatabaseUnavailable } from '../db/availability';
+import { isDatabaseUnavailable, isDataException } from '../db/availability';
 import { AllOfferingsFailed, ApiError, RateLimited, UpstreamClientError, type ErrorCode } from '../errors';
 import type { Logger } from '../log';
 
@@ -70,6 +70,9 @@ export function toHttpError(error: unknown): HttpError {
   }
   const bodyParserError = fromBodyParser(error);
   if (bodyParserError) return bodyParserError;
+  if (isDataException(error)) {
+    return shape('invalid_request', 'The request contains a value that cannot be stored (such as a NUL character or an out-of-range number).', null);
+  }
   // A lost database is a passing outage, not a bug: 503 with a hint when to try again.
   if (isDatabaseUnavailable(error)) {
     const http = shape('service_unavailable', 'The database is unavailable right now; try again in a few seconds.', null);
