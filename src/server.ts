@@ -35,6 +35,7 @@ export async function listen(
       if (inFlight === 0) idle?.();
     });
   });
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -59,4 +60,26 @@ export async function listen(
       await options.onDrained?.();
     })());
   return { server, port, shutdown };
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any route runs (a request line or headers over its
+ * 16 KB limit, malformed HTTP) are answered in the API's error shape too, not with an empty body.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({
+    error: {
+      message: tooLarge ? 'The request line or headers are larger than this server accepts (16 KB).' : 'The request is not valid HTTP.',
+      type: 'invalid_request_error',
+      code: tooLarge ? 'payload_too_large' : 'invalid_request',
+      param: null,
+    },
+  });
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
