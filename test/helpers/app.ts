@@ -47,7 +47,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const catalog = options.catalog ?? (await testCatalog());
   const providers = createProviderRegistry(config, options.providers ?? ALL_PROVIDERS);
   const admin = await ensureAdminToken(database.db, config.ADMIN_TOKEN);
-  const deps: AppDeps = { config, db: database.db, logger: log.logger, catalog, providers, adminTokenHash: admin.hash };
+  // An injected health tracker or rate limiter must reach the dispatcher and routes, which buildParts wires.
+  const deps: AppDeps = {
+    config,
+    db: database.db,
+    logger: log.logger,
+    catalog,
+    providers,
+    adminTokenHash: admin.hash,
+    health: options.parts?.health,
+    rateLimiter: options.parts?.rateLimiter,
+  };
   const parts = { ...buildParts(deps), ...options.parts };
   const app = createApp(deps, parts);
   // Like the real server (src/server.ts): a long keep-alive, so a busy machine's pooled client never
