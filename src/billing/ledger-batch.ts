@@ -44,6 +44,8 @@ const batches = new WeakMap<Kysely<Database>, LedgerBatch>();
 export class LedgerBatch {
   private queue: Op[] = [];
   private draining = false;
+  /** Batches committed whole, and batches that fell back to one transaction per job. */
+  readonly counts = { batches: 0, fallbacks: 0 };
 
   static for(db: Kysely<Database>): LedgerBatch {
     let batch = batches.get(db);
@@ -100,9 +102,11 @@ export class LedgerBatch {
         // alone below, so each gets exactly the answer it would have had without batching.
       }
       if (outcomes) {
+        this.counts.batches++;
         batch.forEach((op, i) => op.done(outcomes[i]!));
         return;
       }
+      this.counts.fallbacks++;
     }
     for (const op of batch) op.done(await single(this.db, op, now));
   }
@@ -119,10 +123,11 @@ async function single(db: Kysely<Database>, op: Op, now: Date): Promise<Outcome>
 }
 
 /**
- * One batch in one transaction. Settlements and releases are applied before holds, so credit they
- * free is available to the holds of the same batch: the order a serial run of these concurrent
- * jobs could have had. Throws (rolling back everything) on anything a one-by-one run would answer
- * differently, such as a request id already holding.
+ * One batch in one transaction of four statements: begin, a read (usage events inserted, holds
+ * dropped, rows locked), a write, commit. Settlements and releases are applied before holds, so
+ * credit they free is available to the holds of the same batch: the order a serial run of these
+ * concurrent jobs could have had. Throws (rolling back everything) on anything a one-by-one run
+ * would answer differently, such as a request id already holding.
  */
 async function applyBatch(trx: Transaction<Database>, batch: Op[], now: Date): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(batch.length);
@@ -137,36 +142,26 @@ async function applyBatch(trx: Transaction<Database>, batch: Op[], now: Date): P
       settling.push({ index, s: op.settlement });
     }
   });
+  const releases = batch.flatMap((op, index) => (op.kind === 'release' ? [{ index, requestId: op.requestId }] : []));
+  const holds = batch.flatMap((op, index) => (op.kind === 'hold' ? [{ index, hold: op.hold }] : []));
+  const keysUsed = [...settling.map(({ s }) => s.key), ...holds.map(({ hold }) => hold.key)];
 
-  const inserted = settling.length
-    ? await trx
-        .insertInto('usage_events')
-        .values(settling.map(({ s }) => usageEventRow(s)))
-        .onConflict((oc) => oc.column('request_id').doNothing())
-        .returning('request_id')
-        .execute()
-    : [];
-  const fresh = new Set(inserted.map((r) => r.request_id));
+  const read = await readBatch(trx, {
+    // Units go in as JSON themselves, not as the string the one-row insert sends.
+    usage: settling.map(({ s }) => ({ ...usageEventRow(s), units: s.units })),
+    releases: releases.map((r) => r.requestId),
+    accountIds: [...new Set(keysUsed.map((k) => k.accountId))],
+    keyIds: [...new Set(keysUsed.map((k) => k.id))],
+  });
+  const { accounts, keys } = read;
+  const droppedHolds = new Map(read.dropped.map((h) => [h.request_id, h]));
   const charged = settling.filter(({ index, s }) => {
-    if (fresh.has(s.requestId)) return true;
+    if (read.inserted.has(s.requestId)) return true;
     outcomes[index] = { ok: true, value: { charged: false } };
     return false;
   });
-  const releases = batch.flatMap((op, index) => (op.kind === 'release' ? [{ index, requestId: op.requestId }] : []));
-  const holds = batch.flatMap((op, index) => (op.kind === 'hold' ? [{ index, hold: op.hold }] : []));
 
-  const dropIds = [...charged.map(({ s }) => s.requestId), ...releases.map((r) => r.requestId)];
-  const dropped = dropIds.length
-    ? await trx.deleteFrom('holds').where('request_id', 'in', dropIds).returning(['request_id', 'account_id', 'key_id', 'amount_micros']).execute()
-    : [];
-  const droppedHolds = new Map(dropped.map((h) => [h.request_id, h]));
-
-  const accountIds = new Set<string>([...dropped.map((h) => h.account_id), ...charged.map(({ s }) => s.key.accountId), ...holds.map(({ hold }) => hold.key.accountId)]);
-  const keyIds = new Set<string>([...dropped.map((h) => h.key_id), ...charged.map(({ s }) => s.key.id), ...holds.map(({ hold }) => hold.key.id)]);
-  const { accounts, keys } = await lockRows(trx, [...accountIds].sort(), [...keyIds].sort());
-
-  const ledgerRows: ReturnType<typeof usageEntry>[] = [];
-  const meterRows: { request_id: string; account_id: string; value_micros: number; occurred_at: Date }[] = [];
+  const write: BatchWrite = { ledger: [], meter: [], holds: [] };
   for (const { index, s } of charged) {
     const hold = droppedHolds.get(s.requestId);
     droppedHolds.delete(s.requestId);
@@ -179,9 +174,9 @@ async function applyBatch(trx: Transaction<Database>, batch: Op[], now: Date): P
     }
     if (s.costMicros > 0) {
       const account = adjust(accounts, s.key.accountId, (a) => (a.balance -= s.costMicros));
-      ledgerRows.push(usageEntry(s, account.balance));
+      write.ledger.push({ account_id: s.key.accountId, amount_micros: -s.costMicros, balance_after_micros: account.balance, reason: usageReason(s), request_id: s.requestId });
     }
-    if (s.meter) meterRows.push({ request_id: s.requestId, account_id: s.key.accountId, value_micros: s.costMicros, occurred_at: new Date() });
+    if (s.meter) write.meter.push({ request_id: s.requestId, account_id: s.key.accountId, value_micros: s.costMicros, occurred_at: now.toISOString() });
     outcomes[index] = { ok: true, value: { charged: true } };
   }
   for (const { index, requestId } of releases) {
@@ -193,22 +188,17 @@ async function applyBatch(trx: Transaction<Database>, batch: Op[], now: Date): P
     }
     outcomes[index] = { ok: true, value: undefined };
   }
-
-  const holdRows: { request_id: string; account_id: string; key_id: string; amount_micros: number; expires_at: Date }[] = [];
   for (const { index, hold } of holds) {
     const error = decideHold(accounts, keys, hold, now);
     if (error) {
       outcomes[index] = { ok: false, error };
       continue;
     }
-    holdRows.push({ request_id: hold.requestId, account_id: hold.key.accountId, key_id: hold.key.id, amount_micros: hold.amountMicros, expires_at: new Date(now.getTime() + HOLD_TTL_MS) });
+    const expires = new Date(now.getTime() + HOLD_TTL_MS).toISOString();
+    write.holds.push({ request_id: hold.requestId, account_id: hold.key.accountId, key_id: hold.key.id, amount_micros: hold.amountMicros, expires_at: expires });
     outcomes[index] = { ok: true, value: undefined };
   }
-
-  await writeRows(trx, accounts, keys);
-  if (ledgerRows.length) await trx.insertInto('ledger_entries').values(ledgerRows).execute();
-  if (meterRows.length) await trx.insertInto('meter_outbox').values(meterRows).execute();
-  if (holdRows.length) await trx.insertInto('holds').values(holdRows).execute();
+  await writeBatch(trx, accounts, keys, write);
   return outcomes;
 }
 
@@ -233,32 +223,6 @@ function decideHold(accounts: Map<string, AccountState>, keys: Map<string, KeySt
   return null;
 }
 
-async function lockRows(trx: Transaction<Database>, accountIds: string[], keyIds: string[]) {
-  // Sorted, accounts before keys: the order every ledger transaction takes its row locks in, so
-  // batches on several replicas queue behind each other instead of deadlocking.
-  const accountRows = accountIds.length
-    ? await trx.selectFrom('accounts').select(['id', 'balance_micros', 'held_micros']).where('id', 'in', accountIds).orderBy('id').forNoKeyUpdate().execute()
-    : [];
-  const keyRows = keyIds.length
-    ? await trx
-        .selectFrom('api_keys')
-        .select(['id', 'budget_micros', 'held_micros', 'period_spent_micros', 'period_started_at'])
-        .where('id', 'in', keyIds)
-        .orderBy('id')
-        .forNoKeyUpdate()
-        .execute()
-    : [];
-  if (accountRows.length !== accountIds.length || keyRows.length !== keyIds.length) throw new Error('an account or key of the batch is gone');
-  const accounts = new Map(accountRows.map((r): [string, AccountState] => [r.id, { balance: r.balance_micros, held: r.held_micros, changed: false }]));
-  const keys = new Map(
-    keyRows.map((r): [string, KeyState] => [
-      r.id,
-      { budget: r.budget_micros, held: r.held_micros, spent: r.period_spent_micros, startedAt: r.period_started_at ? new Date(r.period_started_at) : null, changed: false },
-    ]),
-  );
-  return { accounts, keys };
-}
-
 function adjust<T extends { changed: boolean }>(rows: Map<string, T>, id: string, change: (row: T) => void): T {
   const row = rows.get(id)!;
   change(row);
@@ -266,22 +230,109 @@ function adjust<T extends { changed: boolean }>(rows: Map<string, T>, id: string
   return row;
 }
 
-/** Writes back the rows the batch changed, locked since it read them, so the values are exact. */
-async function writeRows(trx: Transaction<Database>, accounts: Map<string, AccountState>, keys: Map<string, KeyState>): Promise<void> {
-  const changedAccounts = [...accounts].filter(([, a]) => a.changed);
-  if (changedAccounts.length) {
-    const values = sql.join(changedAccounts.map(([id, a]) => sql`(${id}, ${a.balance}::int8, ${a.held}::int8)`));
-    await sql`update accounts as a set balance_micros = v.balance, held_micros = v.held from (values ${values}) as v(id, balance, held) where a.id = v.id`.execute(trx);
-  }
-  const changedKeys = [...keys].filter(([, k]) => k.changed);
-  if (changedKeys.length) {
-    const values = sql.join(changedKeys.map(([id, k]) => sql`(${id}, ${k.held}::int8, ${k.spent}::int8, ${k.startedAt}::timestamptz)`));
-    await sql`update api_keys as k set held_micros = v.held, period_spent_micros = v.spent, period_started_at = v.started from (values ${values}) as v(id, held, spent, started) where k.id = v.id`.execute(
-      trx,
-    );
-  }
+interface DroppedHold {
+  request_id: string;
+  account_id: string;
+  key_id: string;
+  amount_micros: number;
 }
 
-function usageEntry(s: Settlement, balanceAfter: number) {
-  return { account_id: s.key.accountId, kind: 'usage' as const, amount_micros: -s.costMicros, balance_after_micros: balanceAfter, reason: usageReason(s), request_id: s.requestId };
+/**
+ * One statement: inserts the usage events (a request id already settled is skipped), drops the
+ * holds of the jobs charged now and of the releases, and locks and reads every account and key the
+ * batch may touch. Rows are locked sorted, accounts before keys: the order every ledger
+ * transaction takes them in, so batches on several replicas queue instead of deadlocking. Rows go
+ * in and out as JSON, so the statement text is the same for every batch and has four parameters.
+ */
+async function readBatch(trx: Transaction<Database>, input: { usage: UsageInput[]; releases: string[]; accountIds: string[]; keyIds: string[] }) {
+  const { rows } = await sql<{ inserted: string[]; dropped: DroppedHold[]; accounts: { id: string; balance_micros: number; held_micros: number }[]; keys: KeyRow[] }>`
+    with ins as (
+      insert into usage_events (request_id, account_id, key_id, task, model, provider, provider_model_id, units, provider_cost_micros, cost_micros, latency_ms, status, attempts)
+      select request_id, account_id, key_id, task, model, provider, provider_model_id, units, provider_cost_micros, cost_micros, latency_ms, status, attempts
+      from jsonb_to_recordset(${JSON.stringify(input.usage)}::jsonb) as u(request_id text, account_id text, key_id text, task text, model text, provider text,
+        provider_model_id text, units jsonb, provider_cost_micros int8, cost_micros int8, latency_ms int4, status text, attempts int4)
+      on conflict (request_id) do nothing
+      returning request_id
+    ), dropped as (
+      delete from holds
+      where request_id in (select request_id from ins union all select jsonb_array_elements_text(${JSON.stringify(input.releases)}::jsonb))
+      returning request_id, account_id, key_id, amount_micros
+    ), locked_accounts as (
+      select id, balance_micros, held_micros from accounts
+      where id in (select account_id from dropped union select jsonb_array_elements_text(${JSON.stringify(input.accountIds)}::jsonb))
+      order by id for no key update
+    ), locked_keys as (
+      select id, budget_micros, held_micros, period_spent_micros, period_started_at from api_keys
+      where id in (select key_id from dropped union select jsonb_array_elements_text(${JSON.stringify(input.keyIds)}::jsonb))
+      order by id for no key update
+    )
+    select (select coalesce(jsonb_agg(request_id), '[]') from ins) as inserted,
+      (select coalesce(jsonb_agg(dropped), '[]') from dropped) as dropped,
+      (select coalesce(jsonb_agg(locked_accounts), '[]') from locked_accounts) as accounts,
+      (select coalesce(jsonb_agg(locked_keys), '[]') from locked_keys) as keys
+  `.execute(trx);
+  const row = rows[0]!;
+  const wanted = (ids: string[], extra: string[]) => new Set([...ids, ...extra]).size;
+  if (row.accounts.length !== wanted(input.accountIds, row.dropped.map((h) => h.account_id)) || row.keys.length !== wanted(input.keyIds, row.dropped.map((h) => h.key_id))) {
+    throw new Error('an account or key of the batch is gone');
+  }
+  return {
+    inserted: new Set(row.inserted),
+    dropped: row.dropped,
+    accounts: new Map(row.accounts.map((r): [string, AccountState] => [r.id, { balance: r.balance_micros, held: r.held_micros, changed: false }])),
+    keys: new Map(
+      row.keys.map((r): [string, KeyState] => [
+        r.id,
+        { budget: r.budget_micros, held: r.held_micros, spent: r.period_spent_micros, startedAt: r.period_started_at ? new Date(r.period_started_at) : null, changed: false },
+      ]),
+    ),
+  };
+}
+
+type UsageInput = Omit<ReturnType<typeof usageEventRow>, 'units'> & { units: Record<string, number> };
+
+interface KeyRow {
+  id: string;
+  budget_micros: number | null;
+  held_micros: number;
+  period_spent_micros: number;
+  period_started_at: string | null;
+}
+
+interface BatchWrite {
+  ledger: { account_id: string; amount_micros: number; balance_after_micros: number; reason: string; request_id: string }[];
+  meter: { request_id: string; account_id: string; value_micros: number; occurred_at: string }[];
+  holds: { request_id: string; account_id: string; key_id: string; amount_micros: number; expires_at: string }[];
+}
+
+/**
+ * One statement: writes back the rows the batch changed (locked since it read them, so the values
+ * are exact) and appends the ledger entries, holds and meter rows. Ledger entries keep the batch's
+ * order, so each one's balance_after follows the one before.
+ */
+async function writeBatch(trx: Transaction<Database>, accounts: Map<string, AccountState>, keys: Map<string, KeyState>, write: BatchWrite): Promise<void> {
+  const accountRows = [...accounts].filter(([, a]) => a.changed).map(([id, a]) => ({ id, balance: a.balance, held: a.held }));
+  const keyRows = [...keys].filter(([, k]) => k.changed).map(([id, k]) => ({ id, held: k.held, spent: k.spent, started: k.startedAt?.toISOString() ?? null }));
+  const ledger = write.ledger.map((entry, ord) => ({ ...entry, ord }));
+  await sql`
+    with a as (
+      update accounts as t set balance_micros = v.balance, held_micros = v.held
+      from jsonb_to_recordset(${JSON.stringify(accountRows)}::jsonb) as v(id text, balance int8, held int8) where t.id = v.id
+    ), k as (
+      update api_keys as t set held_micros = v.held, period_spent_micros = v.spent, period_started_at = v.started
+      from jsonb_to_recordset(${JSON.stringify(keyRows)}::jsonb) as v(id text, held int8, spent int8, started timestamptz) where t.id = v.id
+    ), l as (
+      insert into ledger_entries (account_id, kind, amount_micros, balance_after_micros, reason, request_id)
+      select account_id, 'usage', amount_micros, balance_after_micros, reason, request_id
+      from jsonb_to_recordset(${JSON.stringify(ledger)}::jsonb) as v(ord int4, account_id text, amount_micros int8, balance_after_micros int8, reason text, request_id text)
+      order by ord
+    ), h as (
+      insert into holds (request_id, account_id, key_id, amount_micros, expires_at)
+      select request_id, account_id, key_id, amount_micros, expires_at
+      from jsonb_to_recordset(${JSON.stringify(write.holds)}::jsonb) as v(request_id text, account_id text, key_id text, amount_micros int8, expires_at timestamptz)
+    )
+    insert into meter_outbox (request_id, account_id, value_micros, occurred_at)
+    select request_id, account_id, value_micros, occurred_at
+    from jsonb_to_recordset(${JSON.stringify(write.meter)}::jsonb) as v(request_id text, account_id text, value_micros int8, occurred_at timestamptz)
+  `.execute(trx);
 }

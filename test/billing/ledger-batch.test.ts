@@ -74,6 +74,7 @@ function ledgerConsistent(b: Awaited<ReturnType<typeof books>>): void {
 describe('holds placed together', () => {
   it('admit in arrival order what the available credit covers and refuse the rest with 402', async () => {
     const key = await funded(database.db, 100);
+    const before = { ...batch.counts };
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => batch.placeHold({ requestId: requestId(), key, amountMicros: 30 })));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
     const refusal = (results[3] as PromiseRejectedResult).reason;
@@ -83,6 +84,8 @@ describe('holds placed together', () => {
     expect(b.account).toEqual({ balance_micros: 100, held_micros: 90 });
     expect(b.keyRow.held_micros).toBe(90);
     expect(b.holds).toHaveLength(3);
+    // Decided together, in one transaction, not one by one after a failed batch.
+    expect(batch.counts).toEqual({ batches: before.batches + 1, fallbacks: before.fallbacks });
   });
 
   it("hold a key's budget per period and answer budget_exceeded beyond it", async () => {
@@ -97,6 +100,7 @@ describe('holds placed together', () => {
 describe('settlements and releases together', () => {
   it('charge each job once, free its hold, and keep the ledger summing to the balance', async () => {
     const key = await funded(database.db, 1_000);
+    const fallbacks = batch.counts.fallbacks;
     const ids = Array.from({ length: 6 }, requestId);
     await Promise.all(ids.map((id) => batch.placeHold({ requestId: id, key, amountMicros: 100 })));
     const [a, b, c, d, e, f] = ids as [string, string, string, string, string, string];
@@ -119,12 +123,14 @@ describe('settlements and releases together', () => {
     expect(meter.map((m) => m.request_id)).toEqual([b]);
     // A later settle of an already charged job stays a no-op.
     expect(await batch.settle(settlement(key, a, 40))).toEqual({ charged: false });
+    expect(batch.counts.fallbacks).toBe(fallbacks);
   });
 
   it('answer a request id that is already holding as a lone placeHold would, without failing the others', async () => {
     const key = await funded(database.db, 1_000);
     const taken = requestId();
     await placeHold(database.db, { requestId: taken, key, amountMicros: 10 });
+    const fallbacks = batch.counts.fallbacks;
     const results = await Promise.allSettled([
       batch.placeHold({ requestId: requestId(), key, amountMicros: 10 }),
       batch.placeHold({ requestId: taken, key, amountMicros: 10 }),
@@ -134,6 +140,7 @@ describe('settlements and releases together', () => {
     const b = await books(database.db, key);
     expect(b.account.held_micros).toBe(30);
     ledgerConsistent(b);
+    expect(batch.counts.fallbacks).toBe(fallbacks + 1);
   });
 });
 
@@ -164,7 +171,9 @@ describe('a mixed stream of jobs', () => {
       return answers;
     }
 
+    const fallbacks = batch.counts.fallbacks;
     const viaBatch = await run(batched, batch, true);
+    expect(batch.counts.fallbacks).toBe(fallbacks);
     const serialLedger = {
       placeHold: (h: Parameters<LedgerBatch['placeHold']>[0]) => placeHold(database.db, h),
       settle: (s: Settlement) => settle(database.db, s),
