@@ -11,12 +11,16 @@ export type TargetName = 'direct' | 'switchyard' | 'switchyard-postgres' | 'port
 export interface LoadRow extends LoadResult {
   target: TargetName;
   thinkMs: number;
+  /** CPU the target's process used per answered request, µs (gateways only): robust to a busy machine. */
+  cpuUsPerRequest: number | null;
   /** Gateway p50/p99 minus direct's at the same think time and connections. */
   addedP50Ms: number | null;
   addedP99Ms: number | null;
   /** Requests/s as a multiple of direct's and of Portkey's from the same run. */
   xDirect: number | null;
   xPortkey: number | null;
+  /** Portkey's CPU per request over this gateway's: the throughput ratio each would have on a core of its own. */
+  cpuXPortkey: number | null;
 }
 
 export interface StreamingResult {
@@ -67,7 +71,7 @@ export function machine(): BenchReport['machine'] {
 }
 
 /** Adds the ratios: each gateway against direct and Portkey at the same think time and connections. */
-export function withRatios(rows: Omit<LoadRow, 'addedP50Ms' | 'addedP99Ms' | 'xDirect' | 'xPortkey'>[]): LoadRow[] {
+export function withRatios(rows: Omit<LoadRow, 'addedP50Ms' | 'addedP99Ms' | 'xDirect' | 'xPortkey' | 'cpuXPortkey'>[]): LoadRow[] {
   const find = (target: TargetName, thinkMs: number, connections: number) => rows.find((r) => r.target === target && r.thinkMs === thinkMs && r.connections === connections);
   return rows.map((row) => {
     const direct = row.target === 'direct' ? undefined : find('direct', row.thinkMs, row.connections);
@@ -78,6 +82,7 @@ export function withRatios(rows: Omit<LoadRow, 'addedP50Ms' | 'addedP99Ms' | 'xD
       addedP99Ms: direct ? row.p99Ms - direct.p99Ms : null,
       xDirect: direct ? row.rps / direct.rps : null,
       xPortkey: portkey ? row.rps / portkey.rps : null,
+      cpuXPortkey: portkey?.cpuUsPerRequest && row.cpuUsPerRequest ? portkey.cpuUsPerRequest / row.cpuUsPerRequest : null,
     };
   });
 }
@@ -129,7 +134,7 @@ export function formatReport(report: BenchReport): string {
   out.push('', `Chat completions through each target, ${report.settings.durationS} s per row (mock upstream answering after the think time):`);
   out.push(
     table(
-      ['target', 'mock', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', '+p50 ms', '+p99 ms', '×direct', '×portkey'],
+      ['target', 'mock', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', '+p50 ms', '+p99 ms', '×direct', '×portkey', 'cpu µs/req', 'cpu ×portkey'],
       report.load.map((r) => [
         r.target,
         `${r.thinkMs} ms`,
@@ -142,6 +147,8 @@ export function formatReport(report: BenchReport): string {
         fmt(r.addedP99Ms, 3),
         fmt(r.xDirect, 3),
         fmt(r.xPortkey, 2),
+        fmt(r.cpuUsPerRequest, 0),
+        fmt(r.cpuXPortkey, 2),
       ]),
     ),
   );

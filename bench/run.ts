@@ -5,8 +5,8 @@
 //   npm run bench -- [--duration=10] [--connections=10,50,100] [--think=0,50] [--skip=load,stream,catalog,ocr] [--profile] [--keep-logs]
 //
 // With DATABASE_URL set, Switchyard also runs on that PostgreSQL server (in a schema of its own,
-// dropped afterwards); PGlite always runs. --profile writes the gateway's CPU profile (node
-// --cpu-prof) and prints its top frames.
+// dropped afterwards); PGlite always runs. --profile drives Switchyard alone, writes its CPU
+// profile (node --cpu-prof) and prints its top frames.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +16,8 @@ import { chatBody, GATEWAY_MODEL, MOCK_API_KEY, MOCK_MODEL } from './fixtures';
 import { runLoad, streamTtfb, type LoadRequest } from './load';
 import { catalogBench, ocrBench } from './micro';
 import { summarizeProfiles } from './profile';
-import { RssSampler } from './processes';
-import { checkTargets, formatReport, machine, withRatios, writeReport, type BenchReport, type BillingCheck, type LoadRow, type StreamingResult, type TargetName } from './report';
+import { cpuMs, RssSampler } from './processes';
+import { checkTargets, formatReport, machine, withRatios, writeReport, type BenchReport, type BillingCheck, type StreamingResult, type TargetName } from './report';
 import { dropDatabase, freshDatabase, ROOT, startGateway, startMock, startPortkey, type Gateway, type Mock, type Portkey } from './targets';
 
 const { values: flags } = parseArgs({
@@ -36,6 +36,8 @@ const thinkTimes = flags.think.split(',').map(Number);
 const skip = new Set(flags.skip.split(',').filter(Boolean));
 const engines: ('pglite' | 'postgres')[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 const WARMUP_S = 3;
+/** How long the last gateway was under load: the window of its CPU profile worth reading. */
+let loadSeconds: number | undefined;
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-'));
 const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'switchyard-profile-')) : undefined;
@@ -76,7 +78,7 @@ async function checkAnswers(name: string, request: LoadRequest): Promise<void> {
   if (!response.ok || !text.includes('How can I help')) throw new Error(`${name} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, rows: Omit<LoadRow, 'addedP50Ms' | 'addedP99Ms' | 'xDirect' | 'xPortkey'>[], peaks: BenchReport['peakRssMb'], billing: BillingCheck[]): Promise<StreamingResult | null> {
+async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, rows: Parameters<typeof withRatios>[0], peaks: BenchReport['peakRssMb'], billing: BillingCheck[]): Promise<StreamingResult | null> {
   const upstream = mock.urls[thinkMs]!;
   const gateways: RunningGateway[] = [];
   let streaming: StreamingResult | null = null;
@@ -88,11 +90,13 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
       const gateway = await startGateway({ upstream, database, logFile: path.join(workDir, `${name}-${thinkMs}.log`), cpuProfDir: profileDir });
       gateways.push({ name, gateway, sampler: new RssSampler(gateway.child.process.pid!), served: 0, unobserved: 0 });
     }
-    const targets: { name: TargetName; request: LoadRequest; gateway?: RunningGateway }[] = [
-      { name: 'direct', request: directRequest(upstream) },
-      ...gateways.map((g) => ({ name: g.name, request: gatewayRequest(g.gateway), gateway: g })),
-      { name: 'portkey', request: portkeyRequest(portkey, upstream) },
+    // A profiling run drives Switchyard alone, so its profile is mostly load, not waiting.
+    const targets: { name: TargetName; request: LoadRequest; gateway?: RunningGateway; pid?: number }[] = [
+      ...(profileDir ? [] : [{ name: 'direct' as const, request: directRequest(upstream) }]),
+      ...gateways.map((g) => ({ name: g.name, request: gatewayRequest(g.gateway), gateway: g, pid: g.gateway.child.process.pid })),
+      ...(profileDir ? [] : [{ name: 'portkey' as const, request: portkeyRequest(portkey, upstream), pid: portkey.child.process.pid }]),
     ];
+    const loadStarted = performance.now();
     for (const t of targets) {
       await checkAnswers(t.name, t.request);
       if (t.gateway) t.gateway.served++;
@@ -104,13 +108,17 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
     }
     for (const connections of connectionCounts) {
       for (const t of targets) {
+        const cpuBefore = t.pid ? cpuMs(t.pid) : null;
         const result = await runLoad(t.request, connections, durationS);
+        const cpuAfter = t.pid ? cpuMs(t.pid) : null;
+        const cpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && result.ok ? ((cpuAfter - cpuBefore) * 1000) / result.ok : null;
         if (t.gateway) {
           t.gateway.served += result.ok;
           t.gateway.unobserved += connections + result.timeouts + result.errors;
         }
-        rows.push({ target: t.name, thinkMs, ...result });
-        log(`${t.name.padEnd(19)} ${thinkMs} ms mock, ${String(connections).padStart(3)} connections: ${result.rps.toFixed(0).padStart(6)} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, ${result.non2xx + result.errors + result.timeouts} errors`);
+        rows.push({ target: t.name, thinkMs, cpuUsPerRequest, ...result });
+        const cpu = cpuUsPerRequest === null ? '' : `, ${cpuUsPerRequest.toFixed(0)} µs CPU/req`;
+        log(`${t.name.padEnd(19)} ${thinkMs} ms mock, ${String(connections).padStart(3)} connections: ${result.rps.toFixed(0).padStart(6)} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, ${result.non2xx + result.errors + result.timeouts} errors${cpu}`);
       }
     }
     if (thinkMs === 0 && !skip.has('stream')) {
@@ -130,6 +138,7 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
         portkeyOverheadP50Ms: viaPortkey.p50Ms - direct.p50Ms,
       };
     }
+    loadSeconds = (performance.now() - loadStarted) / 1000;
   } finally {
     for (const g of gateways) {
       const peakMb = g.sampler.peak() / 2 ** 20;
@@ -180,7 +189,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${formatReport(report)}\n`);
   const file = writeReport(report, path.join(ROOT, 'bench/results'));
   process.stdout.write(`\nWritten: ${path.relative(ROOT, file)} and bench/results/latest.json\n`);
-  if (profileDir) process.stdout.write(`\n${await summarizeProfiles(profileDir)}\n`);
+  if (profileDir) process.stdout.write(`\n${await summarizeProfiles(profileDir, loadSeconds)}\n`);
 }
 
 main()
