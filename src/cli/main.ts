@@ -90,7 +90,7 @@ async function run(argv: string[]): Promise<unknown> {
         return keyJson(await revokeKey(db, id ?? ''));
       case 'usage':
         if (!values.account) throw new Error('usage: switchyard usage --account ACCOUNT_ID');
-        return usageTotals(db, values.account, { start: values.start, end: values.end, group_by: values['group-by'] });
+        return await usageTotals(db, values.account, { start: values.start, end: values.end, group_by: values['group-by'] });
       default:
         throw new Error('commands: accounts create|credit|show, keys create|list|revoke, usage (see src/cli/main.ts)');
     }

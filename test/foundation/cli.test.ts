@@ -46,7 +46,7 @@ describe('switchyard CLI', () => {
     expect(revoked.revoked).toBe(true);
     const usage = await cli('usage', '--account', account.id, '--group-by', 'model');
     expect(usage.total_cost_usd).toBe('0.00');
-  }, 400_000);
+  }, 180_000);
 
   it('refuses a negative amount with a clear message and exit code 1', async () => {
     const account = await cli('accounts', 'create', '--name', 'Neg');
