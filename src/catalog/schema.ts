@@ -198,6 +198,7 @@ export const PROVIDER_IDS = [
   'deepl',
   'libretranslate',
   'aws-translate',
+  'dashscope',
   'tesseract',
 ] as const;
 

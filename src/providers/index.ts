@@ -5,6 +5,7 @@ import { awsTranslateProvider } from './aws-translate/index';
 import { azureContentSafetyProvider } from './azure-content-safety/index';
 import { azureDocumentIntelligenceProvider } from './azure-document-intelligence/index';
 import { azureTranslatorProvider } from './azure-translator/index';
+import { dashscopeProvider } from './dashscope/index';
 import { deepgramProvider } from './deepgram/index';
 import { deepinfraProvider } from './deepinfra/index';
 import { deeplProvider } from './deepl/index';
@@ -43,5 +44,6 @@ export const ALL_PROVIDERS: ProviderAdapter[] = [
   deeplProvider,
   libretranslateProvider,
   awsTranslateProvider,
+  dashscopeProvider,
   tesseractProvider,
 ];
