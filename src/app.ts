@@ -66,12 +66,13 @@ export function buildParts(deps: AppDeps): AppParts {
     upstreamTimeoutMs: deps.config.UPSTREAM_TIMEOUT_MS,
     jobDeadlineMs: deps.config.JOB_DEADLINE_MS,
   });
+  const rateLimiter = deps.rateLimiter ?? new RateLimiter(new MemoryCounter());
   return {
     dispatcher,
     health,
     keys: new KeyCache(deps.db),
-    rateLimiter: deps.rateLimiter ?? new RateLimiter(new MemoryCounter()),
-    metrics: new Metrics(health),
+    rateLimiter,
+    metrics: new Metrics(health, rateLimiter),
     concurrency: new ConcurrencyLimiter({ perKey: deps.config.MAX_CONCURRENT_JOBS_PER_KEY, total: deps.config.MAX_CONCURRENT_JOBS }),
   };
 }

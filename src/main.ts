@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nAdmin token (shown once, store it now): ${admin.generated}\n\n`);
   }
 
-  const rateLimiter = await createRateLimiter(config.REDIS_URL);
+  const rateLimiter = await createRateLimiter(config.REDIS_URL, { logger });
   cleanups.push(() => rateLimiter.close());
   // Holds left by a crashed replica expire; every replica sweeps, the deletes make it idempotent.
   const sweep = () => expireHolds(db).catch((error) => logger.warn({ err: error }, 'hold sweep failed'));

@@ -1,8 +1,10 @@
 // GET /metrics in Prometheus' text format: process metrics, HTTP requests by route and status, jobs by
-// task, provider and outcome, and the dispatcher's live health per offering and provider.
+// task, provider and outcome, the dispatcher's live health per offering and provider, and whether
+// rate limits are counted in Redis or, while it does not answer, in memory.
 import type { NextFunction, Request, Response } from 'express';
 import { Router } from 'express';
 import client from 'prom-client';
+import type { RateLimiter } from '../billing/rate-limit';
 import type { HealthTracker } from '../dispatch/health';
 
 const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -14,7 +16,7 @@ export class Metrics {
   readonly jobs: client.Counter<'task' | 'provider' | 'status'>;
   readonly jobCost: client.Counter<'task' | 'provider'>;
 
-  constructor(health: HealthTracker) {
+  constructor(health: HealthTracker, rateLimiter?: RateLimiter) {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
     this.requests = new client.Counter({ name: 'switchyard_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
     this.duration = new client.Histogram({
@@ -47,6 +49,27 @@ export class Metrics {
     breaker('switchyard_error_rate', 'Error rate over the recent window.', (v) => v.error_rate);
     breaker('switchyard_latency_p50_seconds', 'Moving median latency of successful calls.', (v) => (v.p50_latency_ms === null ? null : v.p50_latency_ms / 1000));
     breaker('switchyard_in_cooldown', '1 while a 429 cooldown runs.', (v) => (v.cooldown_until ? 1 : 0));
+    if (rateLimiter?.shared()) this.rateLimitBackend(rateLimiter);
+  }
+
+  private rateLimitBackend(rateLimiter: RateLimiter): void {
+    const read = (pick: (state: NonNullable<ReturnType<RateLimiter['shared']>>) => number) =>
+      function collect(this: client.Gauge) {
+        const state = rateLimiter.shared();
+        if (state) this.set(pick(state));
+      };
+    new client.Gauge({
+      name: 'switchyard_rate_limit_redis_up',
+      help: '1 while rate limits are counted in Redis, 0 while Redis does not answer and they are counted in memory per replica.',
+      registers: [this.registry],
+      collect: read((s) => (s.redisAvailable ? 1 : 0)),
+    });
+    new client.Gauge({
+      name: 'switchyard_rate_limit_redis_fallbacks',
+      help: 'Times rate-limit counting fell back from Redis to memory since start.',
+      registers: [this.registry],
+      collect: read((s) => s.fallbacks),
+    });
   }
 
   /** Counts every request under its route pattern (never the raw path, which would explode labels). */
