@@ -18,13 +18,7 @@ import { toQwenMtLanguage } from './languages';
 const PARALLEL_TEXTS = 4;
 
 const Completion = z.object({
-  choices: z
-    .array(
-      z.object({
-        message: z.object({ content: z.string() }),
-      }),
-    )
-    .min(1),
+  choices: z.array(z.object({ message: z.object({ content: z.string() }) })).min(1),
   usage: z.object({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative() }),
 });
 
