@@ -2,6 +2,7 @@
 // healthy chat offering. The cost reaches the client as x-switchyard-cost-usd (buffered) and as
 // usage.cost_usd (body, and the final usage chunk of a stream).
 import { Router, type Request, type Response } from 'express';
+import { HoldKeeper } from '../billing/hold-keeper';
 import { formatUsd, type Units } from '../catalog/price';
 import type { Outcome } from '../dispatch/dispatcher';
 import type { Job } from '../dispatch/job';
@@ -65,6 +66,8 @@ interface PrimedStream {
 
 async function streamChat(services: JobServices, req: Request, res: Response, request: ChatRequest, job: Omit<Job, 'policy'>, rateTokens: number): Promise<void> {
   const admitted = await admitJob(services, req, res, job, rateTokens);
+  // A stream can outlive its hold's TTL: the hold is kept from expiring until the response closes.
+  res.once('close', HoldKeeper.for(services.db).keep(admitted.requestId));
   let outcome: Outcome<PrimedStream>;
   try {
     // The first chunk is read inside the attempt: a stream that fails before its first byte falls back.
