@@ -105,8 +105,9 @@ describe('the tesseract worker pool', () => {
     const tiny = createTesseractProvider({ workers: 1, maxQueue: 0 });
     const png = await renderTextPng(['queue'], { width: 800 });
     const first = tiny.ocr.ocr(ocrRequest(mediaFile(png, 'png')), ctx());
-    // Let the first job take the only worker before the second arrives.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The second arrives once the first holds the only worker (its slot exists from the moment it
+    // is taken; starting the worker alone takes far longer than this check).
+    await expect.poll(() => tiny.ocr.workerCount, { interval: 5 }).toBe(1);
     await expectUpstreamError(tiny.ocr.ocr(ocrRequest(mediaFile(png, 'png')), ctx()), { kind: 'http', statusCode: 503, isRetryable: true });
     expect(words((await first).result.text)).toEqual(['queue']);
     await tiny.close!();
