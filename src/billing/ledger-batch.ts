@@ -8,7 +8,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { AuthenticatedKey } from './keys';
-import { budgetExceeded, HOLD_TTL_MS, insufficientCredit, periodStart, placeHold, releaseHold, settle, usageEventRow, usageReason, type Settlement } from './ledger';
+import { budgetExceeded, HOLD_TTL_MS, insufficientCredit, periodStart, placeHold, releaseHold, settle, shrinkHold, usageEventRow, usageReason, type Settlement } from './ledger';
 
 export interface HoldRequest {
   requestId: string;
@@ -18,7 +18,11 @@ export interface HoldRequest {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-type Work = { kind: 'hold'; hold: HoldRequest } | { kind: 'settle'; settlement: Settlement } | { kind: 'release'; requestId: string };
+type Work =
+  | { kind: 'hold'; hold: HoldRequest }
+  | { kind: 'settle'; settlement: Settlement }
+  | { kind: 'release'; requestId: string }
+  | { kind: 'shrink'; requestId: string; amountMicros: number };
 type Op = Work & { done: (outcome: Outcome) => void };
 
 interface AccountState {
@@ -76,6 +80,11 @@ export class LedgerBatch {
     return this.enqueue({ kind: 'release', requestId }) as Promise<void>;
   }
 
+  /** As ledger.shrinkHold: takes what a lease's jobs were charged out of it. */
+  shrinkHold(requestId: string, amountMicros: number): Promise<void> {
+    return this.enqueue({ kind: 'shrink', requestId, amountMicros }) as Promise<void>;
+  }
+
   private enqueue(work: Work): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...work, done: (o: Outcome) => (o.ok ? resolve(o.value) : reject(o.error)) });
@@ -116,6 +125,7 @@ async function single(db: Kysely<Database>, op: Op, now: Date): Promise<Outcome>
   try {
     if (op.kind === 'hold') return { ok: true, value: await placeHold(db, op.hold, now) };
     if (op.kind === 'settle') return { ok: true, value: await settle(db, op.settlement) };
+    if (op.kind === 'shrink') return { ok: true, value: await shrinkHold(db, op.requestId, op.amountMicros) };
     return { ok: true, value: await releaseHold(db, op.requestId) };
   } catch (error) {
     return { ok: false, error };
@@ -144,12 +154,14 @@ async function applyBatch(trx: Transaction<Database>, batch: Op[], now: Date): P
   });
   const releases = batch.flatMap((op, index) => (op.kind === 'release' ? [{ index, requestId: op.requestId }] : []));
   const holds = batch.flatMap((op, index) => (op.kind === 'hold' ? [{ index, hold: op.hold }] : []));
+  const shrinks = batch.flatMap((op, index) => (op.kind === 'shrink' ? [{ index, requestId: op.requestId, amountMicros: op.amountMicros }] : []));
   const keysUsed = [...settling.map(({ s }) => s.key), ...holds.map(({ hold }) => hold.key)];
 
   const read = await readBatch(trx, {
     // Units go in as JSON themselves, not as the string the one-row insert sends.
     usage: settling.map(({ s }) => ({ ...usageEventRow(s), units: s.units })),
     releases: releases.map((r) => r.requestId),
+    shrinks: shrinks.map((r) => r.requestId),
     accountIds: [...new Set(keysUsed.map((k) => k.accountId))],
     keyIds: [...new Set(keysUsed.map((k) => k.id))],
   });
@@ -161,7 +173,7 @@ async function applyBatch(trx: Transaction<Database>, batch: Op[], now: Date): P
     return false;
   });
 
-  const write: BatchWrite = { ledger: [], meter: [], holds: [] };
+  const write: BatchWrite = { ledger: [], meter: [], holds: [], shrunk: [] };
   for (const { index, s } of charged) {
     const hold = droppedHolds.get(s.requestId);
     droppedHolds.delete(s.requestId);
@@ -188,6 +200,20 @@ async function applyBatch(trx: Transaction<Database>, batch: Op[], now: Date): P
     }
     outcomes[index] = { ok: true, value: undefined };
   }
+  // Leases (holds that stay) give back what their jobs were charged; a lease already gone gives
+  // nothing, and one released in this batch gave back all it held with its release.
+  const released = new Set(read.dropped.map((h) => h.request_id));
+  for (const { index, requestId, amountMicros } of shrinks) {
+    const lease = read.leases.get(requestId);
+    if (lease && !released.has(requestId)) {
+      const taken = Math.min(amountMicros, lease.amount_micros);
+      lease.amount_micros -= taken;
+      adjust(accounts, lease.account_id, (a) => (a.held -= taken));
+      adjust(keys, lease.key_id, (k) => (k.held -= taken));
+    }
+    outcomes[index] = { ok: true, value: undefined };
+  }
+  write.shrunk = [...read.leases.values()].filter((l) => !released.has(l.request_id)).map((l) => ({ request_id: l.request_id, amount_micros: l.amount_micros }));
   for (const { index, hold } of holds) {
     const error = decideHold(accounts, keys, hold, now);
     if (error) {
@@ -244,41 +270,48 @@ interface DroppedHold {
  * transaction takes them in, so batches on several replicas queue instead of deadlocking. Rows go
  * in and out as JSON, so the statement text is the same for every batch and has four parameters.
  */
-async function readBatch(trx: Transaction<Database>, input: { usage: UsageInput[]; releases: string[]; accountIds: string[]; keyIds: string[] }) {
-  const { rows } = await sql<{ inserted: string[]; dropped: DroppedHold[]; accounts: { id: string; balance_micros: number; held_micros: number }[]; keys: KeyRow[] }>`
+async function readBatch(trx: Transaction<Database>, input: { usage: UsageInput[]; releases: string[]; shrinks: string[]; accountIds: string[]; keyIds: string[] }) {
+  const { rows } = await sql<{ inserted: string[]; dropped: DroppedHold[]; leases: DroppedHold[]; accounts: { id: string; balance_micros: number; held_micros: number }[]; keys: KeyRow[] }>`
     with ins as (
-      insert into usage_events (request_id, account_id, key_id, task, model, provider, provider_model_id, units, provider_cost_micros, cost_micros, latency_ms, status, attempts)
-      select request_id, account_id, key_id, task, model, provider, provider_model_id, units, provider_cost_micros, cost_micros, latency_ms, status, attempts
+      insert into usage_events (request_id, account_id, key_id, task, model, provider, provider_model_id, units, provider_cost_micros, cost_micros, latency_ms, status, attempts, created_at)
+      select request_id, account_id, key_id, task, model, provider, provider_model_id, units, provider_cost_micros, cost_micros, latency_ms, status, attempts, coalesce(created_at, now())
       from jsonb_to_recordset(${JSON.stringify(input.usage)}::jsonb) as u(request_id text, account_id text, key_id text, task text, model text, provider text,
-        provider_model_id text, units jsonb, provider_cost_micros int8, cost_micros int8, latency_ms int4, status text, attempts int4)
+        provider_model_id text, units jsonb, provider_cost_micros int8, cost_micros int8, latency_ms int4, status text, attempts int4, created_at timestamptz)
       on conflict (request_id) do nothing
       returning request_id
     ), dropped as (
       delete from holds
       where request_id in (select request_id from ins union all select jsonb_array_elements_text(${JSON.stringify(input.releases)}::jsonb))
       returning request_id, account_id, key_id, amount_micros
+    ), leases as (
+      select request_id, account_id, key_id, amount_micros from holds
+      where request_id in (select jsonb_array_elements_text(${JSON.stringify(input.shrinks)}::jsonb))
+      order by request_id for update
     ), locked_accounts as (
       select id, balance_micros, held_micros from accounts
-      where id in (select account_id from dropped union select jsonb_array_elements_text(${JSON.stringify(input.accountIds)}::jsonb))
+      where id in (select account_id from dropped union select account_id from leases union select jsonb_array_elements_text(${JSON.stringify(input.accountIds)}::jsonb))
       order by id for no key update
     ), locked_keys as (
       select id, budget_micros, held_micros, period_spent_micros, period_started_at from api_keys
-      where id in (select key_id from dropped union select jsonb_array_elements_text(${JSON.stringify(input.keyIds)}::jsonb))
+      where id in (select key_id from dropped union select key_id from leases union select jsonb_array_elements_text(${JSON.stringify(input.keyIds)}::jsonb))
       order by id for no key update
     )
     select (select coalesce(jsonb_agg(request_id), '[]') from ins) as inserted,
       (select coalesce(jsonb_agg(dropped), '[]') from dropped) as dropped,
+      (select coalesce(jsonb_agg(leases), '[]') from leases) as leases,
       (select coalesce(jsonb_agg(locked_accounts), '[]') from locked_accounts) as accounts,
       (select coalesce(jsonb_agg(locked_keys), '[]') from locked_keys) as keys
   `.execute(trx);
   const row = rows[0]!;
   const wanted = (ids: string[], extra: string[]) => new Set([...ids, ...extra]).size;
-  if (row.accounts.length !== wanted(input.accountIds, row.dropped.map((h) => h.account_id)) || row.keys.length !== wanted(input.keyIds, row.dropped.map((h) => h.key_id))) {
+  const held = [...row.dropped, ...row.leases];
+  if (row.accounts.length !== wanted(input.accountIds, held.map((h) => h.account_id)) || row.keys.length !== wanted(input.keyIds, held.map((h) => h.key_id))) {
     throw new Error('an account or key of the batch is gone');
   }
   return {
     inserted: new Set(row.inserted),
     dropped: row.dropped,
+    leases: new Map(row.leases.map((l) => [l.request_id, l])),
     accounts: new Map(row.accounts.map((r): [string, AccountState] => [r.id, { balance: r.balance_micros, held: r.held_micros, changed: false }])),
     keys: new Map(
       row.keys.map((r): [string, KeyState] => [
@@ -303,6 +336,7 @@ interface BatchWrite {
   ledger: { account_id: string; amount_micros: number; balance_after_micros: number; reason: string; request_id: string }[];
   meter: { request_id: string; account_id: string; value_micros: number; occurred_at: string }[];
   holds: { request_id: string; account_id: string; key_id: string; amount_micros: number; expires_at: string }[];
+  shrunk: { request_id: string; amount_micros: number }[];
 }
 
 /**
@@ -326,6 +360,9 @@ async function writeBatch(trx: Transaction<Database>, accounts: Map<string, Acco
       select account_id, 'usage', amount_micros, balance_after_micros, reason, request_id
       from jsonb_to_recordset(${JSON.stringify(ledger)}::jsonb) as v(ord int4, account_id text, amount_micros int8, balance_after_micros int8, reason text, request_id text)
       order by ord
+    ), s as (
+      update holds as t set amount_micros = v.amount_micros
+      from jsonb_to_recordset(${JSON.stringify(write.shrunk)}::jsonb) as v(request_id text, amount_micros int8) where t.request_id = v.request_id
     ), h as (
       insert into holds (request_id, account_id, key_id, amount_micros, expires_at)
       select request_id, account_id, key_id, amount_micros, expires_at

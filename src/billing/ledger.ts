@@ -158,6 +158,19 @@ export interface Settlement {
   attempts: number;
   /** Report this job to a Stripe billing meter through the outbox. */
   meter: boolean;
+  /** When the job ended (ISO 8601, microseconds): the usage event's time when it is written later. */
+  settledAt?: string;
+}
+
+/**
+ * Now as ISO 8601 with microseconds, rising within the process: usage events written together in
+ * one batch keep the order their jobs ended in.
+ */
+export function preciseTimestamp(): string {
+  const ms = performance.timeOrigin + performance.now();
+  const whole = Math.floor(ms);
+  const micros = Math.min(999, Math.floor((ms - whole) * 1000));
+  return new Date(whole).toISOString().replace('Z', `${String(micros).padStart(3, '0')}Z`);
 }
 
 /** The usage event a settlement records. */
@@ -176,6 +189,7 @@ export function usageEventRow(s: Settlement) {
     latency_ms: s.latencyMs,
     status: s.status,
     attempts: s.attempts,
+    ...(s.settledAt ? { created_at: s.settledAt } : {}),
   };
 }
 
@@ -228,6 +242,21 @@ async function dropHold(trx: Transaction<Database>, requestId: string, spentMicr
       .where('id', '=', keyId)
       .execute();
   }
+}
+
+/**
+ * Takes `amountMicros` out of a hold that stays (a lease whose jobs were charged from it): the hold,
+ * the account's and the key's held totals shrink together. A hold already gone changes nothing.
+ */
+export async function shrinkHold(db: Kysely<Database>, requestId: string, amountMicros: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const hold = await trx.selectFrom('holds').select(['account_id', 'key_id', 'amount_micros']).where('request_id', '=', requestId).forUpdate().executeTakeFirst();
+    if (!hold) return;
+    const taken = Math.min(amountMicros, hold.amount_micros);
+    await trx.updateTable('holds').set({ amount_micros: hold.amount_micros - taken }).where('request_id', '=', requestId).execute();
+    await trx.updateTable('accounts').set({ held_micros: sql`held_micros - ${taken}` }).where('id', '=', hold.account_id).execute();
+    await trx.updateTable('api_keys').set({ held_micros: sql`held_micros - ${taken}` }).where('id', '=', hold.key_id).execute();
+  });
 }
 
 /** Releases holds left behind by a crash. Returns how many were released. */
