@@ -15,7 +15,7 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-export function newId(prefix: 'acct' | 'key' | 'req' | 'cs' | 'evt', length = 20): string {
+export function newId(prefix: 'acct' | 'key' | 'req' | 'cs' | 'evt' | 'lease', length = 20): string {
   return `${prefix}_${randomBase62(length)}`;
 }
 

@@ -95,6 +95,11 @@ async function main(): Promise<void> {
     cleanups.push(() => outbox.stop());
   }
 
+  // Runs first on shutdown (cleanups run in reverse), once the last request has finished: settled
+  // jobs written, leased credit given back.
+  const { CreditLeases } = await import('./billing/leases');
+  cleanups.push(() => CreditLeases.for(db).close());
+
   handler = createApp({ config, db, logger, catalog, providers, adminTokenHash: admin.hash, isDraining: () => draining, rateLimiter });
   logger.info(
     { port: running.port, database: database.engine, models: catalog.models.length, providers: providers.list().filter((p) => p.enabled).map((p) => p.adapter.id) },

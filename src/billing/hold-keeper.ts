@@ -30,7 +30,8 @@ const keepers = new WeakMap<Kysely<Database>, HoldKeeper>();
 const MAX_IDS = 1_000;
 
 export class HoldKeeper {
-  private readonly running = new Set<string>();
+  /** Hold ids and how many running jobs keep each (several jobs can share a lease's hold). */
+  private readonly running = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
 
@@ -52,17 +53,24 @@ export class HoldKeeper {
 
   /** Keeps the job's hold from expiring until the returned function is called. */
   keep(requestId: string): () => void {
-    this.running.add(requestId);
+    this.running.set(requestId, (this.running.get(requestId) ?? 0) + 1);
     if (!this.timer) {
       this.timer = setInterval(() => void this.refresh(), this.everyMs);
       this.timer.unref();
     }
-    return () => this.forget(requestId);
+    let kept = true;
+    return () => {
+      if (!kept) return;
+      kept = false;
+      const count = (this.running.get(requestId) ?? 0) - 1;
+      if (count > 0) this.running.set(requestId, count);
+      else this.forget(requestId);
+    };
   }
 
   /** The request ids being kept now. */
   keeping(): string[] {
-    return [...this.running];
+    return [...this.running.keys()];
   }
 
   /** Extends every running hold now; a failure (the database away) waits for the next tick. */
@@ -72,7 +80,7 @@ export class HoldKeeper {
   }
 
   private async extendAll(): Promise<void> {
-    const ids = [...this.running];
+    const ids = [...this.running.keys()];
     for (let i = 0; i < ids.length; i += MAX_IDS) {
       const batch = ids.slice(i, i + MAX_IDS);
       const kept = await extendHolds(this.db, batch, this.now()).catch(() => null);

@@ -1,6 +1,7 @@
 // What a key may read about its own account: balance and usage. Never another account's.
-import { Router } from 'express';
+import { Router, type NextFunction, type Response } from 'express';
 import type { Kysely } from 'kysely';
+import { CreditLeases } from '../billing/leases';
 import { getBalance } from '../billing/ledger';
 import { eventJson, eventsCsv, UsageEventsQuery, usageEvents, usageTotals } from '../billing/usage';
 import type { Database } from '../db/schema';
@@ -9,17 +10,22 @@ import { keyOf } from './auth';
 
 export function accountRouter(db: Kysely<Database>): Router {
   const router = Router();
+  // Jobs settle in memory first (src/billing/leases.ts): what is read here is written first.
+  const settled = async (_req: unknown, res: Response, next: NextFunction) => {
+    await CreditLeases.for(db).reconcile(keyOf(res).accountId);
+    next();
+  };
 
-  router.get('/balance', async (_req, res) => {
+  router.get('/balance', settled, async (_req, res) => {
     const key = keyOf(res);
     res.json({ object: 'balance', account_id: key.accountId, ...balanceJson(await getBalance(db, key.accountId)) });
   });
 
-  router.get('/usage', async (req, res) => {
+  router.get('/usage', settled, async (req, res) => {
     res.json(await usageTotals(db, keyOf(res).accountId, req.query));
   });
 
-  router.get('/usage/events', async (req, res) => {
+  router.get('/usage/events', settled, async (req, res) => {
     const query = UsageEventsQuery.parse(req.query);
     const page = await usageEvents(db, keyOf(res).accountId, query);
     if (query.format === 'csv') {

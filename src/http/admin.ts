@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { createAccount, createKey, KeyCache, keyJson, revokeKey, UpdateKeyInput, UsdAmount, updateKey } from '../billing/keys';
+import { CreditLeases } from '../billing/leases';
 import { credit, getBalance } from '../billing/ledger';
 import { formatUsd } from '../catalog/price';
 import type { Database } from '../db/schema';
@@ -46,6 +47,7 @@ export function adminRouter(db: Kysely<Database>, keys: KeyCache): Router {
   router.get('/accounts/:id', async (req, res) => {
     const account = await db.selectFrom('accounts').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!account) throw new NotFound(`No account "${req.params.id}".`);
+    await CreditLeases.for(db).reconcile(account.id);
     res.json(accountJson(account, await getBalance(db, account.id)));
   });
 
@@ -58,6 +60,7 @@ export function adminRouter(db: Kysely<Database>, keys: KeyCache): Router {
       reason: input.reason,
       externalId: input.idempotency_key ? `admin:${input.idempotency_key}` : undefined,
     });
+    await CreditLeases.for(db).reconcile(req.params.id);
     res.status(result.applied ? 201 : 200).json({ object: 'credit', account_id: req.params.id, applied: result.applied, ...balanceJson(await getBalance(db, req.params.id)) });
   });
 
@@ -70,13 +73,15 @@ export function adminRouter(db: Kysely<Database>, keys: KeyCache): Router {
     const account = typeof req.query.account_id === 'string' ? req.query.account_id : null;
     let query = db.selectFrom('api_keys').selectAll().orderBy('created_at', 'desc').limit(1000);
     if (account) query = query.where('account_id', '=', account);
+    await CreditLeases.for(db).reconcile(account ?? undefined);
     res.json({ object: 'list', data: (await query.execute()).map(keyJson) });
   });
 
   router.get('/keys/:id', async (req, res) => {
     const row = await db.selectFrom('api_keys').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!row) throw new NotFound(`No API key "${req.params.id}".`);
-    res.json(keyJson(row));
+    await CreditLeases.for(db).reconcile(row.account_id);
+    res.json(keyJson(await db.selectFrom('api_keys').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()));
   });
 
   router.patch('/keys/:id', async (req, res) => {

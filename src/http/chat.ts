@@ -3,6 +3,7 @@
 // usage.cost_usd (body, and the final usage chunk of a stream).
 import { Router, type Request, type Response } from 'express';
 import { HoldKeeper } from '../billing/hold-keeper';
+import { CreditLeases } from '../billing/leases';
 import { formatUsd, type Units } from '../catalog/price';
 import type { Outcome } from '../dispatch/dispatcher';
 import type { Job } from '../dispatch/job';
@@ -67,7 +68,7 @@ interface PrimedStream {
 async function streamChat(services: JobServices, req: Request, res: Response, request: ChatRequest, job: Omit<Job, 'policy'>, rateTokens: number): Promise<void> {
   const admitted = await admitJob(services, req, res, job, rateTokens);
   // A stream can outlive its hold's TTL: the hold is kept from expiring until the response closes.
-  res.once('close', HoldKeeper.for(services.db).keep(admitted.requestId));
+  res.once('close', HoldKeeper.for(services.db).keep(CreditLeases.for(services.db).holdIdOf(admitted.requestId)));
   let outcome: Outcome<PrimedStream>;
   try {
     // The first chunk is read inside the attempt: a stream that fails before its first byte falls back.

@@ -4,7 +4,7 @@
 import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { AuthenticatedKey } from '../billing/keys';
-import { LedgerBatch } from '../billing/ledger-batch';
+import { CreditLeases } from '../billing/leases';
 import type { RateLimiter } from '../billing/rate-limit';
 import type { Offering } from '../catalog/catalog';
 import { costMicros, formatUsd, UNITS, type Units } from '../catalog/price';
@@ -123,7 +123,7 @@ export async function admitJob(services: JobServices, req: Request, res: Respons
   await services.rateLimiter.check(key, tokens, res);
   const plan = services.dispatcher.plan({ ...job, policy: key.policy });
   const requestId = jobRequestId(req, res);
-  await LedgerBatch.for(services.db).placeHold({ requestId, key, amountMicros: plan.holdMicros });
+  await CreditLeases.for(services.db).placeHold({ requestId, key, amountMicros: plan.holdMicros });
   return { key, plan, requestId, signal: clientSignal(req, res) };
 }
 
@@ -156,7 +156,7 @@ export async function runBufferedJob<T>(
 
 /** A job that failed costs nothing: its hold goes back (through a short database outage too). */
 export async function releaseJobHold(services: JobServices, requestId: string): Promise<void> {
-  await retryWhileDatabaseUnavailable(() => LedgerBatch.for(services.db).releaseHold(requestId));
+  await retryWhileDatabaseUnavailable(() => CreditLeases.for(services.db).releaseHold(requestId));
 }
 
 /**
@@ -180,5 +180,5 @@ export async function recordUsage(services: JobServices, admitted: Admitted, out
     attempts: outcome.attempts.length,
     meter: services.meterUsage,
   };
-  await retryWhileDatabaseUnavailable(() => LedgerBatch.for(services.db).settle(settlement));
+  await retryWhileDatabaseUnavailable(() => CreditLeases.for(services.db).settle(settlement));
 }

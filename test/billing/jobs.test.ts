@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyCache, KEY_PREFIX } from '../../src/billing/keys';
 import { sha256Hex } from '../../src/billing/admin-token';
-import { fundedKey, TEST_ADMIN_TOKEN } from '../helpers/app';
+import { fundedKey, settledDb, TEST_ADMIN_TOKEN } from '../helpers/app';
 import { chat, FakeClock, HOSTS, startMarket, type Market, START_TIMEOUT_MS } from '../dispatch/market';
 
 let market: Market;
@@ -26,18 +26,18 @@ async function admin(method: string, path: string, body?: unknown): Promise<Resp
 }
 
 async function account(accountId: string) {
-  return market.app.database.db.selectFrom('accounts').select(['balance_micros', 'held_micros']).where('id', '=', accountId).executeTakeFirstOrThrow();
+  return (await settledDb(market.app)).selectFrom('accounts').select(['balance_micros', 'held_micros']).where('id', '=', accountId).executeTakeFirstOrThrow();
 }
 
 async function usageEvents(accountId: string) {
-  return market.app.database.db.selectFrom('usage_events').selectAll().where('account_id', '=', accountId).execute();
+  return (await settledDb(market.app)).selectFrom('usage_events').selectAll().where('account_id', '=', accountId).execute();
 }
 
 describe('API keys', () => {
   it('stores only the hash and a short prefix of a key that looks like sy_live_ + 32 base62 characters', async () => {
     const { key, keyId } = await fundedKey(market.app, '1');
     expect(key).toMatch(new RegExp(`^${KEY_PREFIX}[0-9A-Za-z]{32,}$`));
-    const row = await market.app.database.db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirstOrThrow();
+    const row = await (await settledDb(market.app)).selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirstOrThrow();
     expect(row.hash).toBe(sha256Hex(key));
     expect(key.startsWith(row.prefix)).toBe(true);
     expect(row.prefix.length).toBeLessThan(16);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/billing/keys';
 import { MeterOutbox, meterIdentifier, PARKED_UNTIL, retryDelayMs, type MeterOutboxOptions } from '../../src/billing/meter-outbox';
 import { createStripeClient } from '../../src/billing/stripe';
-import { fundedKey, postJson, startTestApp, type TestApp } from '../helpers/app';
+import { fundedKey, settledDb, postJson, startTestApp, type TestApp } from '../helpers/app';
 import { startOpenAIMock, OPENAI_TEST_KEY } from '../mocks/openai/index';
 import { startStripeMock, STRIPE_TEST_KEY, type StripeMock } from '../mocks/stripe';
 import type { MockUpstream } from '../helpers/mock-upstream';
@@ -59,8 +59,8 @@ async function queued(count: number, dueAt: Date, customer: string | null = `cus
   return { accountId: account.id, ids, customer };
 }
 
-function row(requestId: string) {
-  return app.database.db.selectFrom('meter_outbox').selectAll().where('request_id', '=', requestId).executeTakeFirstOrThrow();
+async function row(requestId: string) {
+  return (await settledDb(app)).selectFrom('meter_outbox').selectAll().where('request_id', '=', requestId).executeTakeFirstOrThrow();
 }
 
 function meterEventsFor(identifier: string) {
@@ -78,7 +78,7 @@ describe('meter outbox', () => {
     const res = await postJson(app, '/v1/chat/completions', { model: 'openai/gpt-5-nano', messages: [{ role: 'user', content: 'say hello to the meter' }], provider: { only: ['openai'] } }, key);
     expect(res.status).toBe(200);
     const requestId = res.headers.get('x-request-id')!;
-    const usage = await app.database.db.selectFrom('usage_events').select('cost_micros').where('request_id', '=', requestId).executeTakeFirstOrThrow();
+    const usage = await (await settledDb(app)).selectFrom('usage_events').select('cost_micros').where('request_id', '=', requestId).executeTakeFirstOrThrow();
     expect((await row(requestId)).sent_at).toBeNull();
 
     const report = await outbox().drainOnce();

@@ -10,7 +10,7 @@ import { buildParts, createApp } from '../../src/app';
 import { createAccount, createKey, toAuthenticatedKey } from '../../src/billing/keys';
 import { createRateLimiter, MemoryCounter, RateLimiter, RedisCounter } from '../../src/billing/rate-limit';
 import { RateLimited } from '../../src/errors';
-import { fundedKey } from '../helpers/app';
+import { fundedKey, settledDb } from '../helpers/app';
 import { chat, FakeClock, HOSTS, startMarket, type Market, START_TIMEOUT_MS } from '../dispatch/market';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -43,7 +43,7 @@ function upstreamCalls(): number {
 }
 
 async function balanceOf(accountId: string): Promise<number> {
-  const row = await market.app.database.db.selectFrom('accounts').select('balance_micros').where('id', '=', accountId).executeTakeFirstOrThrow();
+  const row = await (await settledDb(market.app)).selectFrom('accounts').select('balance_micros').where('id', '=', accountId).executeTakeFirstOrThrow();
   return row.balance_micros;
 }
 

@@ -2,7 +2,7 @@
 // later ends with an error event, and only what was delivered is billed.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateTextTokens } from '../../src/dispatch/tokens';
-import { fundedKey } from '../helpers/app';
+import { fundedKey, settledDb } from '../helpers/app';
 import { chat, MODEL, sseData, startMarket, type Market, START_TIMEOUT_MS } from './market';
 
 let market: Market;
@@ -22,11 +22,11 @@ const STREAM = { stream: true, stream_options: { include_usage: true } };
 const PROMPT_TOKENS = 10;
 
 async function events(accountId: string) {
-  return market.app.database.db.selectFrom('usage_events').selectAll().where('account_id', '=', accountId).execute();
+  return (await settledDb(market.app)).selectFrom('usage_events').selectAll().where('account_id', '=', accountId).execute();
 }
 
 async function balance(accountId: string) {
-  return market.app.database.db.selectFrom('accounts').select(['balance_micros', 'held_micros']).where('id', '=', accountId).executeTakeFirstOrThrow();
+  return (await settledDb(market.app)).selectFrom('accounts').select(['balance_micros', 'held_micros']).where('id', '=', accountId).executeTakeFirstOrThrow();
 }
 
 function parsed(text: string): any[] {

@@ -2,6 +2,7 @@
 // answered 2xx has exactly one usage event and one usage ledger entry of the same cost; each job that
 // failed has neither; no hold is left; the ledger sums to the balance; the usage costs sum to the debits.
 import type { Kysely } from 'kysely';
+import { CreditLeases } from '../../src/billing/leases';
 import { expect } from 'vitest';
 import type { Database } from '../../src/db/schema';
 
@@ -26,6 +27,8 @@ export interface Books {
 }
 
 export async function readBooks(db: Kysely<Database>, accountId: string): Promise<Books> {
+  // Jobs settle in memory first: the books are read once everything settled is written.
+  await CreditLeases.for(db).reconcile(accountId);
   const account = await db.selectFrom('accounts').select(['balance_micros', 'held_micros']).where('id', '=', accountId).executeTakeFirstOrThrow();
   const keys = await db.selectFrom('api_keys').select('held_micros').where('account_id', '=', accountId).execute();
   const ledger = await db.selectFrom('ledger_entries').select(['kind', 'amount_micros', 'request_id']).where('account_id', '=', accountId).execute();
@@ -57,6 +60,7 @@ export async function readBooks(db: Kysely<Database>, accountId: string): Promis
  */
 export async function expectBooksBalanced(db: Kysely<Database>, accountId: string, jobs: JobRecord[]): Promise<Books> {
   const books = await readBooks(db, accountId);
+  if (books.holds) console.log('HOLDS', await db.selectFrom('holds').selectAll().execute(), CreditLeases.for(db).pending);
   expect(books.holds, 'holds left behind').toBe(0);
   expect(books.heldMicros, 'account held_micros').toBe(0);
   expect(books.keyHeldMicros, 'key held_micros').toBe(0);

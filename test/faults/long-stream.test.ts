@@ -6,6 +6,7 @@
 // the stream itself is held open by a gate in the mock provider.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldKeeper } from '../../src/billing/hold-keeper';
+import { CreditLeases } from '../../src/billing/leases';
 import { credit, expireHolds, getBalance, HOLD_TTL_MS, placeHold } from '../../src/billing/ledger';
 import { toAuthenticatedKey } from '../../src/billing/keys';
 import { parseUsd } from '../../src/catalog/price';
@@ -104,8 +105,13 @@ async function startStream(key: string) {
   };
 }
 
-async function holdOf(requestId: string) {
-  return app.database.db.selectFrom('holds').select(['amount_micros', 'expires_at']).where('request_id', '=', requestId).executeTakeFirst();
+/** The hold a running job's credit is in: the lease it was admitted on (src/billing/leases.ts). */
+function holdIdOf(requestId: string): string {
+  return CreditLeases.for(app.database.db).holdIdOf(requestId);
+}
+
+async function holdOf(holdId: string) {
+  return app.database.db.selectFrom('holds').select(['amount_micros', 'expires_at']).where('request_id', '=', holdId).executeTakeFirst();
 }
 
 async function buffered(key: string) {
@@ -132,9 +138,13 @@ describe('a stream that outlives its hold TTL', () => {
     keeper.now = () => new Date(clock);
     gate = newGate();
     const stream = await startStream(key);
-    const hold = (await holdOf(stream.requestId))!;
+    const holdId = holdIdOf(stream.requestId);
+    expect(holdId).toMatch(/^lease_/);
+    expect(keeper.keeping()).toContain(holdId);
+    // The lease keeps only what the running stream holds; the rest of it goes back.
+    await CreditLeases.for(app.database.db).reconcile(accountId);
+    const hold = (await holdOf(holdId))!;
     expect(hold.amount_micros).toBeGreaterThan(0);
-    expect(keeper.keeping()).toContain(stream.requestId);
     await leaveAvailable(accountId, Math.floor(hold.amount_micros / 2));
 
     // A job whose replica died at the same moment: its hold is not kept, and must still expire.
@@ -147,10 +157,10 @@ describe('a stream that outlives its hold TTL', () => {
       clock = start + minute * MINUTE;
       if (minute % (keeper.everyMs / MINUTE) === 0) await keeper.refresh();
       await expireHolds(app.database.db, new Date(clock));
-      expect(await holdOf(stream.requestId), `the stream's hold at minute ${minute}`).toBeDefined();
+      expect(await holdOf(holdId), `the stream's hold at minute ${minute}`).toBeDefined();
       expect(await holdOf(crashed.requestId), `the crashed job's hold at minute ${minute}`).toEqual(minute <= HOLD_TTL_MS / MINUTE ? expect.anything() : undefined);
     }
-    expect((await holdOf(stream.requestId))!.expires_at.getTime()).toBeGreaterThan(clock + HOLD_TTL_MS / 2);
+    expect((await holdOf(holdId))!.expires_at.getTime()).toBeGreaterThan(clock + HOLD_TTL_MS / 2);
     // The stream's credit is still held: a second job of the same size does not fit.
     const refused = await buffered(key);
     expect(refused.status).toBe(402);
@@ -159,7 +169,7 @@ describe('a stream that outlives its hold TTL', () => {
     gate = null;
     const job = await stream.finish();
     expect(job.costMicros).toBeGreaterThan(0);
-    await expect.poll(() => keeper.keeping().includes(stream.requestId)).toBe(false);
+    await expect.poll(() => keeper.keeping().includes(holdId)).toBe(false);
     const books = await expectBooksBalanced(app.database.db, accountId, [job, { ...refused, costMicros: null }]);
     expect(books.events.size).toBe(1);
     expect(books.balanceMicros).toBeGreaterThanOrEqual(0);
@@ -172,8 +182,9 @@ describe('a stream that outlives its hold TTL', () => {
     try {
       gate = newGate();
       const stream = await startStream(key);
-      const placed = (await holdOf(stream.requestId))!.expires_at.getTime();
-      await expect.poll(async () => (await holdOf(stream.requestId))!.expires_at.getTime(), { timeout: 10_000 }).toBeGreaterThan(placed);
+      const holdId = holdIdOf(stream.requestId);
+      const placed = (await holdOf(holdId))!.expires_at.getTime();
+      await expect.poll(async () => (await holdOf(holdId))!.expires_at.getTime(), { timeout: 10_000 }).toBeGreaterThan(placed);
       gate.open();
       gate = null;
       const job = await stream.finish();
@@ -196,12 +207,14 @@ describe('a stream that outlives its hold TTL', () => {
     });
     const requestId = res.headers.get('x-request-id')!;
     await res.body!.getReader().read();
-    expect(keeper.keeping()).toContain(requestId);
+    const holdId = holdIdOf(requestId);
+    expect(keeper.keeping()).toContain(holdId);
     controller.abort();
-    await expect.poll(() => keeper.keeping().includes(requestId)).toBe(false);
+    await expect.poll(() => keeper.keeping().includes(holdId)).toBe(false);
     gate.open();
     gate = null;
-    await expect.poll(async () => (await holdOf(requestId)) === undefined, { timeout: 10_000 }).toBe(true);
+    // Settled: the job no longer runs on its lease.
+    await expect.poll(() => holdIdOf(requestId), { timeout: 10_000 }).toBe(requestId);
     const books = await expectBooksBalanced(app.database.db, accountId, [{ requestId, status: 200 }]);
     expect(books.events.get(requestId)?.status).toBe('partial');
   });
@@ -210,11 +223,12 @@ describe('a stream that outlives its hold TTL', () => {
     const { key, accountId } = await fundedKey(app, '5');
     gate = newGate();
     const stream = await startStream(key);
+    const holdId = holdIdOf(stream.requestId);
     // The sweeper of another replica, 16 minutes on, with no refresh in between.
     expect(await expireHolds(app.database.db, new Date(Date.now() + HOLD_TTL_MS + MINUTE))).toBeGreaterThanOrEqual(1);
-    expect(await holdOf(stream.requestId)).toBeUndefined();
+    expect(await holdOf(holdId)).toBeUndefined();
     await keeper.refresh();
-    expect(keeper.keeping()).not.toContain(stream.requestId);
+    expect(keeper.keeping()).not.toContain(holdId);
     gate.open();
     gate = null;
     const job = await stream.finish();

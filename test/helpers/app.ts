@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { buildParts, createApp, type AppDeps, type AppParts } from '../../src/app';
 import { ensureAdminToken } from '../../src/billing/admin-token';
+import { CreditLeases } from '../../src/billing/leases';
 import { createAccount, createKey } from '../../src/billing/keys';
 import { credit } from '../../src/billing/ledger';
 import type { Catalog } from '../../src/catalog/catalog';
@@ -75,6 +76,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await CreditLeases.for(database.db).close().catch(() => {});
       await providers.close();
       await database.close();
     },
@@ -96,4 +98,13 @@ export function postJson(app: TestApp, path: string, body: unknown, key?: string
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
     body: JSON.stringify(body),
   });
+}
+
+/**
+ * The app's database once every job settled so far is written and leased credit not held by a
+ * running job is given back (src/billing/leases.ts): for tests that read the books directly.
+ */
+export async function settledDb(app: TestApp): Promise<TestApp['database']['db']> {
+  await CreditLeases.for(app.database.db).reconcile();
+  return app.database.db;
 }

@@ -2,7 +2,7 @@
 // unchanged, the endpoint is wrong.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fundedKey } from '../helpers/app';
+import { fundedKey, settledDb } from '../helpers/app';
 import { FLAT_MODEL, MODEL, startMarket, START_TIMEOUT_MS, type Market } from '../dispatch/market';
 
 let market: Market;
@@ -151,9 +151,9 @@ describe('with the openai SDK', () => {
   });
 
   it('records one usage event per job the SDK ran', async () => {
-    const before = await market.app.database.db.selectFrom('usage_events').select('request_id').where('account_id', '=', accountId).execute();
+    const before = await (await settledDb(market.app)).selectFrom('usage_events').select('request_id').where('account_id', '=', accountId).execute();
     await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'one more' }] });
-    const after = await market.app.database.db.selectFrom('usage_events').select('request_id').where('account_id', '=', accountId).execute();
+    const after = await (await settledDb(market.app)).selectFrom('usage_events').select('request_id').where('account_id', '=', accountId).execute();
     expect(after.length).toBe(before.length + 1);
   });
 });
