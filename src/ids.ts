@@ -3,14 +3,27 @@ import { randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+/** CSPRNG bytes drawn 4 KiB at a time: one system call per hundred ids, not one per id. */
+let pool = Buffer.alloc(0);
+let used = 0;
+
+function randomByte(): number {
+  if (used === pool.length) {
+    pool = randomBytes(4096);
+    used = 0;
+  }
+  const byte = pool[used]!;
+  // A key's secret is built from these bytes: none stays behind in the pool.
+  pool[used++] = 0;
+  return byte;
+}
+
 /** `length` uniformly random base62 characters (rejection sampling keeps it unbiased). */
 export function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += BASE62[byte % 62];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    if (byte < 248) out += BASE62[byte % 62];
   }
   return out;
 }

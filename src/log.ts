@@ -20,7 +20,11 @@ export const REDACTED_PATHS = [
   '*.authorization',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * Lines go to stdout without blocking the request that logged them: a write in flight takes every
+ * line queued behind it in one system call, and pino writes what is left synchronously on exit.
+ */
+export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
   return pino(
     {
       level,
