@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fundedKey, postJson, startTestApp, type TestApp } from '../helpers/app';
+import { fundedKey, postJson, settledDb, startTestApp, type TestApp } from '../helpers/app';
 import type { MockUpstream } from '../helpers/mock-upstream';
 import { hostBaseUrl, hostTestKey, startOpenAICompatibleMock } from '../mocks/openai-compatible';
 import { eventually, launchChromium, openPage, screenshot, type OpenedPage } from './browser';
@@ -38,7 +38,8 @@ beforeAll(async () => {
     expect(response.status).toBe(200);
     requestIds.push(response.headers.get('x-request-id')!);
   }
-  // Spread them over three days, as if they had run on Monday, Wednesday and today.
+  // Spread them over three days, as if they had run on Monday, Wednesday and today (once written).
+  await settledDb(app);
   for (const [index, days] of [[0, 4], [1, 2]] as const) {
     await app.database.db
       .updateTable('usage_events')
