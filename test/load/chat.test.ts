@@ -6,6 +6,7 @@
 // and prints its figures.
 import type http from 'node:http';
 import { Agent } from 'undici';
+import { formatUsd } from '../../src/catalog/price';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fundedKey, startTestApp, type TestApp } from '../helpers/app';
 import { MockUpstream, type Route } from '../helpers/mock-upstream';
@@ -100,9 +101,9 @@ it(`${JOBS} chat jobs at ${CONNECTIONS} connections with ${FAILURE_RATE * 100}% 
     upstream_calls: injected.calls,
     upstream_failures_injected: Object.fromEntries(injected.failures),
     usage_events: books.events.size,
-    usage_cost_usd: books.usageEventCostMicros / 1e6,
-    ledger_debits_usd: books.usageDebitsMicros / 1e6,
-    balance_usd: books.balanceMicros / 1e6,
+    usage_cost_usd: formatUsd(books.usageEventCostMicros),
+    ledger_debits_usd: formatUsd(books.usageDebitsMicros),
+    balance_usd: formatUsd(books.balanceMicros),
     provider_health_at_end: Object.fromEntries(app.parts.health.snapshot().providers.map(([id, v]) => [id, `${v.status}, breaker ${v.breaker}, error rate ${v.error_rate}`])),
   };
   console.info(`LOAD ${JSON.stringify(figures, null, 2)}`);
