@@ -3,7 +3,9 @@
 // count, instead of guessing from the byte size). Raw AAC in ADTS has no length header at all, and
 // music-metadata's count for it is unreliable, so its frame headers are walked here: each states its
 // own length and sample rate, and carries 1024 samples per raw data block.
-import { parseBuffer } from 'music-metadata';
+import { lazy } from '../../lazy';
+
+const loadMusicMetadata = lazy(() => import('music-metadata'));
 
 const ADTS_SAMPLE_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
 /** Tags (ID3v1 is 128 bytes) may follow the last frame; more than this unaccounted for is not ADTS. */
@@ -13,6 +15,7 @@ const ADTS_TRAILER_BYTES = 1024;
 export async function audioDuration(bytes: Buffer, mimeType: string): Promise<number | null> {
   if (mimeType === 'audio/aac') return adtsDuration(bytes);
   // The detected MIME type picks the parser, so the client's file name plays no part.
+  const { parseBuffer } = await loadMusicMetadata();
   const metadata = await parseBuffer(bytes, { mimeType, size: bytes.length }, { duration: true, skipCovers: true });
   return metadata.format.duration ?? null;
 }

@@ -2,12 +2,13 @@
 // inspector answers a checked MediaFile with what the job needs to know before dispatch (page count,
 // size, duration), or throws a typed error: 415 for the wrong kind of file, 400 for one that cannot
 // be read, 413 for one over a limit.
-import { fileTypeFromBuffer } from 'file-type';
-import sharp from 'sharp';
+import { lazy, loadSharp } from '../../lazy';
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../../errors';
 import type { MediaFile } from '../../tasks/media';
 import { audioDuration } from './audio-duration';
 import { countPdfPages } from './pdf-pages';
+
+const loadFileType = lazy(() => import('file-type'));
 
 interface Kind {
   format: string;
@@ -70,7 +71,7 @@ export async function inspectImageOrPdf(bytes: Buffer, filename: string, limits:
   const { maxPixels, maxPages, timeoutMs, param } = { ...IMAGE_LIMIT_DEFAULTS, ...limits };
   const name = displayName(filename);
   if (bytes.length === 0) throw new InvalidRequest(`The file ${name} is empty.`, param);
-  const detected = await fileTypeFromBuffer(bytes);
+  const detected = await (await loadFileType()).fileTypeFromBuffer(bytes);
   const kind = detected ? IMAGE_KINDS[detected.ext] : undefined;
   if (!detected || !kind) {
     throw new UnsupportedMediaType(
@@ -84,6 +85,7 @@ export async function inspectImageOrPdf(bytes: Buffer, filename: string, limits:
   }
 
   // The header alone gives the size: refuse an oversized image before decoding a single pixel.
+  const sharp = await loadSharp();
   const metadata = await sharp(bytes, { limitInputPixels: false })
     .metadata()
     .catch((error: Error) => {
@@ -115,6 +117,7 @@ async function trialDecode(
   at: { maxPixels: number; timeoutMs: number; param: string; name: string; format: string },
 ): Promise<void> {
   try {
+    const sharp = await loadSharp();
     await sharp(bytes, { limitInputPixels: at.maxPixels, sequentialRead: true })
       .resize(64, 64, { fit: 'inside' })
       .timeout({ seconds: Math.max(1, Math.ceil(at.timeoutMs / 1000)) })
@@ -147,7 +150,7 @@ export async function inspectAudio(bytes: Buffer, filename: string, limits: Audi
   const { maxDurationSeconds, param } = { ...AUDIO_LIMIT_DEFAULTS, ...limits };
   const name = displayName(filename);
   if (bytes.length === 0) throw new InvalidRequest(`The file ${name} is empty.`, param);
-  const detected = await fileTypeFromBuffer(bytes);
+  const detected = await (await loadFileType()).fileTypeFromBuffer(bytes);
   const kind = detected ? AUDIO_KINDS[detected.ext] : undefined;
   if (!detected || !kind) {
     throw new UnsupportedMediaType(

@@ -1,7 +1,8 @@
 // Image pre-processing for providers that need it: the EXIF orientation applied to the pixels (most
 // OCR engines ignore the tag and would read a phone photo sideways), and a conversion to PNG or
 // JPEG for providers that take nothing else. The pixel limit is set on every decode.
-import sharp, { type FormatEnum } from 'sharp';
+import type { FormatEnum } from 'sharp';
+import { loadSharp } from '../../lazy';
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../../errors';
 import type { MediaFile } from '../../tasks/media';
 import { IMAGE_LIMIT_DEFAULTS, renamed } from './detect';
@@ -28,6 +29,7 @@ export async function normalizeImage(file: MediaFile, options: NormalizeOptions 
     throw new UnsupportedMediaType('A PDF cannot be converted to an image here; this provider needs an image.', param);
   }
   try {
+    const sharp = await loadSharp();
     const input = () => sharp(file.bytes, { limitInputPixels: maxPixels, page });
     const { orientation } = await input().metadata();
     const upright = orientation === undefined || orientation === 1;

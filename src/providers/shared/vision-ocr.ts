@@ -2,7 +2,7 @@
 // chat endpoint: each page goes as an image_url data URL with an instruction to transcribe it, and
 // the answer is that page's text. Billed on the chat usage tokens the host reports.
 // Hosts that serve such models (DeepInfra, Together, Fireworks) each export an adapter from here.
-import sharp from 'sharp';
+import { loadSharp } from '../../lazy';
 import { z } from 'zod';
 import { UnsupportedMediaType } from '../../errors';
 import type { OcrPage, OcrRequest, OcrResult } from '../../tasks/ocr';
@@ -105,6 +105,7 @@ async function transcribe(image: { mime: string; bytes: Buffer }, ctx: CallConte
 async function pageImage(request: OcrRequest, index: number, maxSide: number): Promise<{ mime: string; bytes: Buffer }> {
   const { mime, bytes } = request.file;
   try {
+    const sharp = await loadSharp();
     const image = sharp(bytes, { page: index });
     const meta = await image.metadata();
     const tooLarge = Math.max(meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0) > maxSide;

@@ -5,7 +5,8 @@
 // the workers wait in a queue of at most `maxQueue`; past that the engine answers "busy" (503), so
 // the dispatcher can try another offering. tesseract.js's own scheduler is not used: it cannot hold
 // workers with different languages, drop a waiting job whose client left, or await termination.
-import { createWorker, OEM, type Page, type Worker } from 'tesseract.js';
+import type { Page, Worker } from 'tesseract.js';
+import { lazy } from '../../lazy';
 import { UpstreamError } from '../../errors';
 
 export interface TesseractPoolOptions {
@@ -31,6 +32,8 @@ interface Waiter {
 }
 
 const PROVIDER = 'tesseract';
+
+const loadTesseract = lazy(() => import('tesseract.js'));
 
 export class TesseractPool {
   private readonly slots: Slot[] = [];
@@ -118,13 +121,15 @@ export class TesseractPool {
   }
 
   private spawn(langs: string): Promise<Worker> {
-    const worker = createWorker(langs, OEM.LSTM_ONLY, {
-      langPath: this.options.langPath,
-      gzip: true,
-      cacheMethod: 'none',
-      // Without a handler tesseract.js throws a failed job's error from its message listener, outside any promise.
-      errorHandler: () => {},
-    });
+    const worker = loadTesseract().then(({ createWorker, OEM }) =>
+      createWorker(langs, OEM.LSTM_ONLY, {
+        langPath: this.options.langPath,
+        gzip: true,
+        cacheMethod: 'none',
+        // Without a handler tesseract.js throws a failed job's error from its message listener, outside any promise.
+        errorHandler: () => {},
+      }),
+    );
     worker.catch(() => {});
     return worker;
   }

@@ -2,7 +2,7 @@
 // greyscale, contrast stretched, small scans enlarged (tesseract reads best when letters are some
 // 20–30 px high) and huge ones shrunk so a worker's memory stays bounded. Boxes tesseract finds on
 // the prepared image are divided by `scale` to land back on the upright original.
-import sharp from 'sharp';
+import { loadSharp } from '../../lazy';
 
 /** Scans narrower than this are enlarged towards it. */
 const MIN_WIDTH = 1_000;
@@ -19,6 +19,7 @@ export interface PreparedPage {
 }
 
 export async function preparePage(bytes: Buffer, page: number): Promise<PreparedPage> {
+  const sharp = await loadSharp();
   const open = () => sharp(bytes, { page, limitInputPixels: MAX_INPUT_PIXELS });
   const meta = await open().metadata();
   const rawWidth = meta.width ?? 0;
