@@ -135,6 +135,7 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
     logger: deps.logger,
     markupPpm: deps.config.priceMarkupPpm,
     meterUsage: Boolean(deps.config.STRIPE_SECRET_KEY && deps.config.STRIPE_METER_EVENT_NAME),
+    logPrompts: deps.config.LOG_PROMPTS,
   };
   app.use('/v1', modelsRouter({ catalog: deps.catalog, status: catalogStatus(deps, parts) }));
   app.use('/v1/admin', requireAdmin(deps.adminTokenHash, parts.keys), adminRouter(deps.db, parts.keys));

@@ -17,6 +17,7 @@ import {
   billableUnits,
   chargeFor,
   parsePreferences,
+  logJobContent,
   recordUsage,
   releaseJobHold,
   runBufferedJob,
@@ -119,7 +120,7 @@ async function streamChat(services: JobServices, req: Request, res: Response, re
     failure = error;
   }
   const complete = next.done === true && failure === null && !admitted.signal.aborted;
-  await finishStream(services, admitted, outcome, res, { complete, reported, delivered, last, failure, wantsUsage, modelId, promptTokens: job.measure.promptTokens ?? 0 });
+  await finishStream(services, req, admitted, outcome, res, { complete, reported, delivered, last, failure, wantsUsage, modelId, promptTokens: job.measure.promptTokens ?? 0 });
 }
 
 /** The text a chunk hands the client, tool calls included: a cut stream bills it as output. */
@@ -131,6 +132,7 @@ function deliveredText(delta: ChatCompletionChunk['choices'][number]['delta']): 
 
 async function finishStream(
   services: JobServices,
+  req: Request,
   admitted: Admitted,
   outcome: Outcome<PrimedStream>,
   res: Response,
@@ -143,6 +145,7 @@ async function finishStream(
   const units: Units = s.complete && s.reported ? s.reported : { input_tokens: s.promptTokens, output_tokens: estimateTextTokens(s.delivered) };
   const charge = chargeFor(billableUnits(units, { ...estimate.units, output_tokens: units.output_tokens }, offering), offering, services.markupPpm);
   await recordUsage(services, admitted, outcome, charge, s.complete ? 'succeeded' : 'partial');
+  logJobContent(services, req, admitted.requestId, outcome, { delivered: s.delivered, complete: s.complete });
   if (s.complete) services.dispatcher.recordThroughput(offering, charge.units.output_tokens ?? 0, outcome.latencyMs);
 
   if (res.writableEnded || res.destroyed) return;

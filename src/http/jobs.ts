@@ -26,6 +26,8 @@ export interface JobServices {
   markupPpm: bigint;
   /** Report usage to a Stripe billing meter through the outbox. */
   meterUsage: boolean;
+  /** LOG_PROMPTS: log each finished job's input and output (never logged otherwise). */
+  logPrompts: boolean;
 }
 
 export interface Charge {
@@ -151,7 +153,33 @@ export async function runBufferedJob<T>(
   const charge = chargeFor(billableUnits(outcome.value.units, estimate.units, offering), offering, services.markupPpm);
   await recordUsage(services, admitted, outcome, charge, 'succeeded');
   setJobHeaders(res, outcome, charge);
+  logJobContent(services, req, admitted.requestId, outcome, outcome.value.result);
   return { result: outcome.value.result, charge, outcome };
+}
+
+/**
+ * With LOG_PROMPTS set, one line per finished job with what was asked and what came back: the request
+ * body's fields (an uploaded file is not among them) and the result, binary data shown by its size.
+ * Without it nothing of either is logged. Key material is redacted as on every line.
+ */
+export function logJobContent(services: JobServices, req: Request, requestId: string, outcome: Outcome<unknown>, output: unknown): void {
+  if (!services.logPrompts) return;
+  const { offering } = outcome.served;
+  services.logger.info(
+    { requestId, task: offering.model.task, model: offering.model.id, provider: offering.provider, input: printable(req.body), output: printable(output) },
+    'job content',
+  );
+}
+
+/** A copy safe to log: bytes become their length, depth and array length are bounded. */
+function printable(value: unknown, depth = 0): unknown {
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return { bytes: value.byteLength };
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= 8) return '[nested]';
+  if (Array.isArray(value)) return value.slice(0, 1000).map((item) => printable(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v !== 'function') out[k] = printable(v, depth + 1);
+  return out;
 }
 
 /** A job that failed costs nothing: its hold goes back (through a short database outage too). */
