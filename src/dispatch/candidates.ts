@@ -99,6 +99,7 @@ export function unmetNeed(offering: Offering, needs: JobNeeds, modelIsAuto: bool
       const maxSeconds = limits.max_duration_seconds ?? caps.max_duration_seconds;
       if (needs.durationSeconds !== undefined && needs.durationSeconds > maxSeconds) return `no offering transcribes more than ${maxSeconds} s of audio`;
       if (needs.fileBytes !== undefined && needs.fileBytes > caps.max_file_mb * 1024 * 1024) return `no offering accepts files over ${caps.max_file_mb} MB`;
+      if (needs.timestamps && !caps.timestamps) return 'no offering gives timestamps';
       if (needs.wordTimestamps && !caps.word_timestamps) return 'no offering gives word timestamps';
       if (needs.diarization && !caps.diarization) return 'no offering separates speakers';
       return null;

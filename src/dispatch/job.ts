@@ -16,6 +16,8 @@ export interface JobNeeds {
   fileBytes?: number;
   pages?: number;
   durationSeconds?: number;
+  /** Segment timings: subtitles (srt, vtt) and verbose_json are built from them. */
+  timestamps?: boolean;
   wordTimestamps?: boolean;
   diarization?: boolean;
   voice?: string;

@@ -75,6 +75,8 @@ export function transcriptionRouter(services: JobServices, options: Transcriptio
     // Words only exist in verbose_json; asking for them elsewhere would narrow the offerings for nothing.
     const wordTimestamps = format === 'verbose_json' && (form.timestamp_granularities ?? []).includes('word');
     const diarize = format === 'diarized_json';
+    // Subtitles and verbose_json are built from segment timings: a model without them would give one cue for the whole file.
+    const timestamps = format === 'srt' || format === 'vtt' || format === 'verbose_json';
     const request: TranscriptionRequest = {
       file: audio.file,
       durationSeconds: audio.durationSeconds,
@@ -91,6 +93,7 @@ export function transcriptionRouter(services: JobServices, options: Transcriptio
         inputFormat: audio.file.format,
         fileBytes: audio.file.bytes.length,
         durationSeconds: audio.durationSeconds,
+        ...(timestamps ? { timestamps } : {}),
         ...(wordTimestamps ? { wordTimestamps } : {}),
         ...(diarize ? { diarization: diarize } : {}),
       },

@@ -6,6 +6,7 @@ import type { Catalog, Offering } from '../../src/catalog/catalog';
 import { Dispatcher, type Attempt } from '../../src/dispatch/dispatcher';
 import { estimateJob } from '../../src/dispatch/estimate';
 import { findCandidates } from '../../src/dispatch/candidates';
+import { loadCatalog } from '../../src/catalog/load';
 import { HealthTracker } from '../../src/dispatch/health';
 import { ProviderPreferences, UNRESTRICTED, type Job } from '../../src/dispatch/job';
 import { rankOfferings, type RankedOffering } from '../../src/dispatch/rank';
@@ -123,6 +124,26 @@ describe('findCandidates', () => {
     expect(findCandidates(catalog, chatJob({ model: 'auto' }), everywhere).fits).toHaveLength(4);
     const onlyFlat = chatJob({ model: 'auto', policy: { ...UNRESTRICTED, allowedModels: [FLAT_MODEL] } });
     expect(findCandidates(catalog, onlyFlat, everywhere).fits.map((o) => o.model.id)).toEqual([FLAT_MODEL]);
+  });
+
+  it('sends subtitles and verbose_json only to models that give segment timings', async () => {
+    const real = await loadCatalog('catalog');
+    const transcription = (needs: Job['needs']): Job => ({
+      task: 'transcription',
+      model: 'auto',
+      needs: { inputFormat: 'wav', durationSeconds: 60, ...needs },
+      measure: { audioSeconds: 60 },
+      preferences: ProviderPreferences.parse({}),
+      policy: UNRESTRICTED,
+    });
+    const plain = findCandidates(real, transcription({}), everywhere);
+    const untimed = plain.fits.filter((o) => o.model.task === 'transcription' && !o.model.capabilities.timestamps);
+    // The catalog has such models (gpt-4o-transcribe answers json and text only): plain text may use them.
+    expect(untimed.map((o) => o.model.id)).toContain('openai/gpt-4o-transcribe');
+    const timed = findCandidates(real, transcription({ timestamps: true }), everywhere);
+    expect(timed.fits.length).toBeGreaterThan(0);
+    for (const o of timed.fits) expect(o.model.task === 'transcription' && o.model.capabilities.timestamps, o.model.id).toBe(true);
+    expect(timed.excluded.filter((e) => e.reason === 'no offering gives timestamps').map((e) => e.offering.model.id)).toEqual(expect.arrayContaining(untimed.map((o) => o.model.id)));
   });
 
   it('refuses an unknown model (404), a model of another task (404) and a model the key may not use (403)', () => {
