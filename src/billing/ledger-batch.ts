@@ -42,23 +42,12 @@ interface KeyState {
 /** Most jobs in one transaction; 256 usage rows stay far below PostgreSQL's parameter limit. */
 const MAX_BATCH = 256;
 
-/** One batch queue per database: group commit needs every job of a process in the same queue. */
-const batches = new WeakMap<Kysely<Database>, LedgerBatch>();
-
+/** A process's jobs share one queue, the one of its CreditLeases (src/billing/leases.ts). */
 export class LedgerBatch {
   private queue: Op[] = [];
   private draining = false;
   /** Batches committed whole, and batches that fell back to one transaction per job. */
   readonly counts = { batches: 0, fallbacks: 0 };
-
-  static for(db: Kysely<Database>): LedgerBatch {
-    let batch = batches.get(db);
-    if (!batch) {
-      batch = new LedgerBatch(db);
-      batches.set(db, batch);
-    }
-    return batch;
-  }
 
   constructor(
     private readonly db: Kysely<Database>,

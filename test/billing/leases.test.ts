@@ -3,11 +3,11 @@
 // per job would have left — with one hold row per lease instead of one per job.
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, createKey, toAuthenticatedKey, type AuthenticatedKey } from '../../src/billing/keys';
+import type { AuthenticatedKey } from '../../src/billing/keys';
 import { CreditLeases } from '../../src/billing/leases';
-import { credit, type Settlement } from '../../src/billing/ledger';
 import type { Database } from '../../src/db/schema';
 import { PaymentRequired } from '../../src/errors';
+import { fundedTestKey, testSettlement } from '../helpers/billing';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 
 let database: TestDatabase;
@@ -22,33 +22,13 @@ afterAll(async () => {
   await database?.close();
 });
 
+const funded = (micros: number, keyOptions: Record<string, unknown> = {}) => fundedTestKey(db, micros, keyOptions);
+const settlement = testSettlement;
+
 let serial = 0;
 const requestId = () => `req_leasetest${++serial}`;
 
-async function funded(micros: number, keyOptions: Record<string, unknown> = {}): Promise<AuthenticatedKey> {
-  const account = await createAccount(db, 'lease test');
-  if (micros > 0) await credit(db, { accountId: account.id, amountMicros: micros, kind: 'grant', reason: 'test' });
-  const { row } = await createKey(db, { account_id: account.id, name: 'k', ...keyOptions });
-  return toAuthenticatedKey(row);
-}
 
-function settlement(key: AuthenticatedKey, id: string, costMicros: number): Settlement {
-  return {
-    requestId: id,
-    key,
-    task: 'chat',
-    model: 'acme/open-70b',
-    provider: 'groq',
-    providerModelId: 'acme-open-70b-versatile',
-    units: { input_tokens: 10, output_tokens: 5 },
-    providerCostMicros: costMicros,
-    costMicros,
-    latencyMs: 12,
-    status: 'succeeded',
-    attempts: 1,
-    meter: false,
-  };
-}
 
 async function books(key: AuthenticatedKey) {
   const account = await db.selectFrom('accounts').select(['balance_micros', 'held_micros']).where('id', '=', key.accountId).executeTakeFirstOrThrow();

@@ -2,12 +2,13 @@
 // arriving together share a transaction and get the answers, and leave the books, that one
 // transaction per job would have.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, createKey, toAuthenticatedKey, type AuthenticatedKey } from '../../src/billing/keys';
-import { credit, getBalance, placeHold, releaseHold, settle, type Settlement } from '../../src/billing/ledger';
+import type { AuthenticatedKey } from '../../src/billing/keys';
+import { getBalance, placeHold, releaseHold, settle, type Settlement } from '../../src/billing/ledger';
 import { LedgerBatch } from '../../src/billing/ledger-batch';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema';
 import { PaymentRequired } from '../../src/errors';
+import { fundedTestKey, testSettlement } from '../helpers/billing';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 
 let database: TestDatabase;
@@ -22,33 +23,13 @@ afterAll(async () => {
   await database?.close();
 });
 
+const funded = fundedTestKey;
+const settlement = testSettlement;
+
 let serial = 0;
 const requestId = () => `req_batchtest${++serial}`;
 
-async function funded(db: Kysely<Database>, micros: number, keyOptions: Record<string, unknown> = {}): Promise<AuthenticatedKey> {
-  const account = await createAccount(db, 'batch test');
-  if (micros > 0) await credit(db, { accountId: account.id, amountMicros: micros, kind: 'grant', reason: 'test' });
-  const { row } = await createKey(db, { account_id: account.id, name: 'k', ...keyOptions });
-  return toAuthenticatedKey(row);
-}
 
-function settlement(key: AuthenticatedKey, id: string, costMicros: number, meter = false): Settlement {
-  return {
-    requestId: id,
-    key,
-    task: 'chat',
-    model: 'acme/open-70b',
-    provider: 'groq',
-    providerModelId: 'acme-open-70b-versatile',
-    units: { input_tokens: 10, output_tokens: 5 },
-    providerCostMicros: costMicros,
-    costMicros,
-    latencyMs: 12,
-    status: 'succeeded',
-    attempts: 1,
-    meter,
-  };
-}
 
 /** Everything the ledger invariants are about, for one account and key. */
 async function books(db: Kysely<Database>, key: AuthenticatedKey) {

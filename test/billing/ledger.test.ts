@@ -1,8 +1,8 @@
 // The ledger and holds on a real database (PGlite, or PostgreSQL with DATABASE_URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, createKey, toAuthenticatedKey, type AuthenticatedKey } from '../../src/billing/keys';
-import { credit, expireHolds, getBalance, HOLD_TTL_MS, placeHold, releaseHold, settle, type Settlement } from '../../src/billing/ledger';
+import { credit, expireHolds, getBalance, HOLD_TTL_MS, placeHold, releaseHold, settle } from '../../src/billing/ledger';
 import { InvalidRequest, PaymentRequired } from '../../src/errors';
+import { fundedTestKey, testSettlement } from '../helpers/billing';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 
 let database: TestDatabase;
@@ -15,33 +15,13 @@ afterAll(async () => {
   await database?.close();
 });
 
+const funded = (micros: number, keyOptions: Record<string, unknown> = {}) => fundedTestKey(database.db, micros, keyOptions);
+const settlement = testSettlement;
+
 let serial = 0;
 const requestId = () => `req_ledgertest${++serial}`;
 
-async function funded(micros: number, keyOptions: Record<string, unknown> = {}): Promise<AuthenticatedKey> {
-  const account = await createAccount(database.db, 'ledger test');
-  if (micros > 0) await credit(database.db, { accountId: account.id, amountMicros: micros, kind: 'grant', reason: 'test' });
-  const { row } = await createKey(database.db, { account_id: account.id, name: 'k', ...keyOptions });
-  return toAuthenticatedKey(row);
-}
 
-function settlement(key: AuthenticatedKey, id: string, costMicros: number): Settlement {
-  return {
-    requestId: id,
-    key,
-    task: 'chat',
-    model: 'acme/open-70b',
-    provider: 'groq',
-    providerModelId: 'acme-open-70b-versatile',
-    units: { input_tokens: 10, output_tokens: 5 },
-    providerCostMicros: costMicros,
-    costMicros,
-    latencyMs: 12,
-    status: 'succeeded',
-    attempts: 1,
-    meter: false,
-  };
-}
 
 async function ledgerSum(accountId: string): Promise<number> {
   const rows = await database.db.selectFrom('ledger_entries').select('amount_micros').where('account_id', '=', accountId).execute();
