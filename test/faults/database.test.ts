@@ -76,6 +76,25 @@ async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void
   }
 }
 
+/**
+ * Runs a job whose provider answers only once the database has gone away: the hold is placed before
+ * the provider is called, the outage starts while it works, and the database is back 800 ms after
+ * the provider answered.
+ */
+async function jobAcrossOutage(): Promise<ChatResult> {
+  let open!: () => void;
+  gate = new Promise<void>((resolve) => (open = resolve));
+  const before = groq.requests.length;
+  const running = job();
+  await until(() => groq.requests.length > before);
+  await app.outage.down();
+  gate = null;
+  open();
+  await sleep(800);
+  await app.outage.up();
+  return running;
+}
+
 function expectUnavailable(result: { status: number | null; body: any; headers: Record<string, unknown> }): void {
   expect(result.status, JSON.stringify(result.body)).toBe(503);
   expect(isCleanError(result as ChatResult)).toBe(true);
@@ -125,18 +144,7 @@ describe(`the database going away and coming back (${process.env.DATABASE_URL ? 
   });
 
   it('settles a job whose provider answered while the database was away, once it is back: billed exactly once', async () => {
-    let open!: () => void;
-    gate = new Promise<void>((resolve) => (open = resolve));
-    const before = groq.requests.length;
-    const running = job();
-    // The hold is placed before the provider is called; the outage starts while the provider works.
-    await until(() => groq.requests.length > before);
-    await app.outage.down();
-    gate = null;
-    open();
-    await sleep(800);
-    await app.outage.up();
-    const result = await running;
+    const result = await jobAcrossOutage();
     expect(result.status, JSON.stringify(result.body)).toBe(200);
     expect(result.costMicros).toBeGreaterThan(0);
     const books = await expectBooksBalanced(app.db, accountId, jobs);
@@ -144,19 +152,9 @@ describe(`the database going away and coming back (${process.env.DATABASE_URL ? 
   });
 
   it('releases the hold of a job that failed upstream while the database was away', async () => {
-    let open!: () => void;
-    gate = new Promise<void>((resolve) => (open = resolve));
-    failGated = true;
-    const before = groq.requests.length;
-    const running = job();
-    await until(() => groq.requests.length > before);
-    await app.outage.down();
     // The provider fails this job; its hold must go back once the database answers again.
-    gate = null;
-    open();
-    await sleep(800);
-    await app.outage.up();
-    const result = await running;
+    failGated = true;
+    const result = await jobAcrossOutage();
     expect(result.status).toBeGreaterThanOrEqual(400);
     expect(result.status).toBeLessThan(500);
     expect(isCleanError(result)).toBe(true);
