@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidRequest, UpstreamError } from '../../src/errors';
+import { InvalidRequest, type UpstreamError } from '../../src/errors';
 import { awsTranslateUrl } from '../../src/providers/aws-translate/api';
 import { awsTranslateTranslation, fromAwsLang, toAwsLang } from '../../src/providers/aws-translate/translation';
 import type { CallContext, ProviderCredentials } from '../../src/providers/types';
 import type { TranslationJob } from '../../src/tasks/translation';
 import type { MockUpstream } from '../helpers/mock-upstream';
+import { itMapsUpstreamFailures, upstreamFailure } from '../helpers/upstream-failures';
 import { AWS_TEST_ACCESS_KEY_ID, AWS_TEST_REGION, AWS_TEST_SECRET_ACCESS_KEY, startAwsTranslateMock } from '../mocks/aws-translate';
 
 let mock: MockUpstream;
@@ -41,13 +42,8 @@ function context(overrides: Partial<CallContext> = {}): CallContext {
   };
 }
 
-async function failure(job: TranslationJob, ctx = context()): Promise<UpstreamError> {
-  const error = await awsTranslateTranslation.translate(job, ctx).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
+function failure(job: TranslationJob, ctx = context()): Promise<UpstreamError> {
+  return upstreamFailure(awsTranslateTranslation.translate(job, ctx));
 }
 
 const hello: TranslationJob = { texts: ['Hello world'], targetLang: 'de' };
@@ -124,29 +120,10 @@ describe('Amazon Translate', () => {
 });
 
 describe('Amazon Translate failures', () => {
-  it('turns 429 TooManyRequestsException with Retry-After into a retryable error that says when to retry', async () => {
-    mock.failNext({ kind: 'status', status: 429, message: 'Rate exceeded', headers: { 'retry-after': '2' } });
-    expect(await failure(hello)).toMatchObject({ kind: 'http', statusCode: 429, isRetryable: true, retryAfterMs: 2_000 });
-  });
-
-  it.each([500, 503])('treats %i as retryable', async (status) => {
-    mock.failNext({ kind: 'status', status });
-    expect(await failure(hello)).toMatchObject({ statusCode: status, isRetryable: true });
-  });
-
-  it('times out when Amazon hangs past the attempt timeout', async () => {
-    mock.failNext({ kind: 'hang' });
-    expect(await failure(hello, context({ timeoutMs: 200 }))).toMatchObject({ kind: 'timeout' });
-  });
-
-  it('reports a reset connection as a connect failure', async () => {
-    mock.failNext({ kind: 'reset' });
-    expect(await failure(hello)).toMatchObject({ kind: 'connect', isRetryable: true });
-  });
-
-  it('reports malformed JSON as a protocol failure', async () => {
-    mock.failNext({ kind: 'malformed' });
-    expect(await failure(hello)).toMatchObject({ kind: 'protocol' });
+  itMapsUpstreamFailures({
+    mock: () => mock,
+    run: (timeoutMs) => awsTranslateTranslation.translate(hello, context({ timeoutMs })),
+    retryAfter: { header: '2', ms: 2_000 },
   });
 
   it('passes on an unsupported language pair as a client error with Amazon’s message', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidRequest, UpstreamError } from '../../src/errors';
+import { InvalidRequest, type UpstreamError } from '../../src/errors';
+import { itMapsUpstreamFailures, upstreamFailure } from '../helpers/upstream-failures';
 import { azureTranslatorTranslation, toAzureLang } from '../../src/providers/azure-translator/translation';
 import type { CallContext } from '../../src/providers/types';
 import type { TranslationJob } from '../../src/tasks/translation';
@@ -31,13 +32,8 @@ function context(overrides: Partial<CallContext> = {}): CallContext {
   };
 }
 
-async function failure(job: TranslationJob, ctx = context()): Promise<UpstreamError> {
-  const error = await azureTranslatorTranslation.translate(job, ctx).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
+function failure(job: TranslationJob, ctx = context()): Promise<UpstreamError> {
+  return upstreamFailure(azureTranslatorTranslation.translate(job, ctx));
 }
 
 const hello: TranslationJob = { texts: ['Hello world'], targetLang: 'de' };
@@ -110,29 +106,10 @@ describe('Azure Translator', () => {
 });
 
 describe('Azure Translator failures', () => {
-  it('turns 429 with Retry-After into a retryable error that says when to retry', async () => {
-    mock.failNext({ kind: 'status', status: 429, message: 'The server rejected the request because the client has exceeded request limits.', headers: { 'retry-after': '1' } });
-    expect(await failure(hello)).toMatchObject({ kind: 'http', statusCode: 429, isRetryable: true, retryAfterMs: 1_000 });
-  });
-
-  it.each([500, 503])('treats %i as retryable', async (status) => {
-    mock.failNext({ kind: 'status', status });
-    expect(await failure(hello)).toMatchObject({ statusCode: status, isRetryable: true });
-  });
-
-  it('times out when Azure hangs past the attempt timeout', async () => {
-    mock.failNext({ kind: 'hang' });
-    expect(await failure(hello, context({ timeoutMs: 200 }))).toMatchObject({ kind: 'timeout' });
-  });
-
-  it('reports a reset connection as a connect failure', async () => {
-    mock.failNext({ kind: 'reset' });
-    expect(await failure(hello)).toMatchObject({ kind: 'connect', isRetryable: true });
-  });
-
-  it('reports malformed JSON as a protocol failure', async () => {
-    mock.failNext({ kind: 'malformed' });
-    expect(await failure(hello)).toMatchObject({ kind: 'protocol' });
+  itMapsUpstreamFailures({
+    mock: () => mock,
+    run: (timeoutMs) => azureTranslatorTranslation.translate(hello, context({ timeoutMs })),
+    retryAfter: { header: '1', ms: 1_000 },
   });
 
   it('passes on an invalid target language as a client error with Azure’s message', async () => {

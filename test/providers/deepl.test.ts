@@ -1,6 +1,7 @@
 import * as deepl from 'deepl-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidRequest, UpstreamError } from '../../src/errors';
+import { InvalidRequest, type UpstreamError } from '../../src/errors';
+import { itMapsUpstreamFailures, upstreamFailure } from '../helpers/upstream-failures';
 import { DEEPL_FREE_BASE_URL, deeplBaseUrl } from '../../src/providers/deepl/api';
 import { deeplSourceLang, deeplTargetLang } from '../../src/providers/deepl/languages';
 import { deeplTranslation } from '../../src/providers/deepl/translation';
@@ -33,13 +34,8 @@ function context(overrides: Partial<CallContext> = {}): CallContext {
   };
 }
 
-async function failure(job: TranslationJob, ctx = context()): Promise<UpstreamError> {
-  const error = await deeplTranslation.translate(job, ctx).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
+function failure(job: TranslationJob, ctx = context()): Promise<UpstreamError> {
+  return upstreamFailure(deeplTranslation.translate(job, ctx));
 }
 
 const hello: TranslationJob = { texts: ['Hello world'], targetLang: 'de' };
@@ -148,32 +144,15 @@ describe('DeepL translation', () => {
 });
 
 describe('DeepL failures', () => {
-  it('turns 429 with Retry-After into a retryable error that says when to retry', async () => {
-    mock.failNext({ kind: 'status', status: 429, message: 'Too many requests', headers: { 'retry-after': '2' } });
-    const error = await failure(hello);
-    expect(error).toMatchObject({ kind: 'http', statusCode: 429, isRetryable: true, retryAfterMs: 2_000 });
+  itMapsUpstreamFailures({
+    mock: () => mock,
+    run: (timeoutMs) => deeplTranslation.translate(hello, context({ timeoutMs })),
+    retryAfter: { header: '2', ms: 2_000 },
   });
 
-  it.each([500, 503, 529])('treats %i as retryable', async (status) => {
-    mock.failNext({ kind: 'status', status });
-    const error = await failure(hello);
-    expect(error).toMatchObject({ kind: 'http', statusCode: status, isRetryable: true });
-  });
-
-  it('times out when DeepL hangs past the attempt timeout', async () => {
-    mock.failNext({ kind: 'hang' });
-    const error = await failure(hello, context({ timeoutMs: 200 }));
-    expect(error).toMatchObject({ kind: 'timeout', isRetryable: true });
-  });
-
-  it('reports a reset connection as a connect failure', async () => {
-    mock.failNext({ kind: 'reset' });
-    expect(await failure(hello)).toMatchObject({ kind: 'connect', isRetryable: true });
-  });
-
-  it('reports malformed JSON as a protocol failure', async () => {
-    mock.failNext({ kind: 'malformed' });
-    expect(await failure(hello)).toMatchObject({ kind: 'protocol' });
+  it('treats 529 as retryable', async () => {
+    mock.failNext({ kind: 'status', status: 529 });
+    expect(await failure(hello)).toMatchObject({ kind: 'http', statusCode: 529, isRetryable: true });
   });
 
   it('passes on an unsupported language as a client error with DeepL’s message', async () => {
