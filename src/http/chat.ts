@@ -1,7 +1,7 @@
 // POST /v1/chat/completions — OpenAI's request and response, streamed or not, served by the cheapest
 // healthy chat offering. The cost reaches the client as x-switchyard-cost-usd (buffered) and as
 // usage.cost_usd (body, and the final usage chunk of a stream).
-import { Router, type Request, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { HoldKeeper } from '../billing/hold-keeper';
 import { CreditLeases } from '../billing/leases';
 import { formatUsd, type Units } from '../catalog/price';
@@ -26,9 +26,8 @@ import {
   type JobServices,
 } from './jobs';
 
-export function chatRouter(services: JobServices): Router {
-  const router = Router();
-  router.post('/chat/completions', async (req, res) => {
+export function chatCompletions(services: JobServices): RequestHandler {
+  return async (req, res) => {
     const { provider, ...body } = (req.body ?? {}) as Record<string, unknown>;
     const request = ChatRequest.parse(body);
     const promptTokens = estimatePromptTokens(request);
@@ -57,8 +56,7 @@ export function chatRouter(services: JobServices): Router {
       model: outcome.served.offering.model.id,
       usage: { ...(result.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }), cost_usd: formatUsd(charge.costMicros) },
     });
-  });
-  return router;
+  };
 }
 
 interface PrimedStream {

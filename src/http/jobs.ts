@@ -107,14 +107,14 @@ export interface Admitted {
  * reused one (the client's own, or another account's) would collide with an earlier job's settlement
  * and run the job for free.
  */
-function jobRequestId(req: Request, res: Response): string {
+function jobRequestId(services: JobServices, req: Request, res: Response): string {
   const sent = req.headers['x-request-id'];
   const clientChosen = Array.isArray(sent) ? sent[0] : sent;
-  if (clientChosen === undefined || clientChosen !== req.id) return req.id as string;
+  if (clientChosen === undefined || clientChosen !== req.id) return req.id;
   const id = newId('req', 24);
   res.setHeader('x-client-request-id', clientChosen);
   res.setHeader('x-request-id', id);
-  req.log?.debug({ clientRequestId: clientChosen, requestId: id }, 'job filed under its own request id');
+  services.logger.debug({ clientRequestId: clientChosen, requestId: id }, 'job filed under its own request id');
   return id;
 }
 
@@ -124,7 +124,7 @@ export async function admitJob(services: JobServices, req: Request, res: Respons
   requireTask(key, job.task);
   await services.rateLimiter.check(key, tokens, res);
   const plan = services.dispatcher.plan({ ...job, policy: key.policy });
-  const requestId = jobRequestId(req, res);
+  const requestId = jobRequestId(services, req, res);
   await CreditLeases.for(services.db).placeHold({ requestId, key, amountMicros: plan.holdMicros });
   return { key, plan, requestId, signal: clientSignal(req, res) };
 }

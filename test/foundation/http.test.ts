@@ -56,6 +56,22 @@ describe('HTTP foundation', () => {
     expect(((await res.json()) as { error: { type: string } }).error.type).toBe('not_found_error');
   });
 
+  it('logs one line per request with its id, method, path and status, never the query or the key', async () => {
+    const res = await fetch(`${app.url}/v1/models?task=chat&secret=q-value`, { headers: { 'x-request-id': 'trace-log-line-0001', authorization: 'Bearer sy_live_should_never_appear' } });
+    await res.arrayBuffer();
+    const missing = await fetch(`${app.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sy_live_should_never_appear' }, body: '{}' });
+    await missing.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = app.log.lines.map((line) => JSON.parse(line) as { level: number; msg: string; req?: { id: string; method: string; url: string }; res?: { statusCode: number } });
+    const models = lines.filter((l) => l.req?.id === 'trace-log-line-0001');
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ level: 30, req: { method: 'GET', url: '/v1/models' }, res: { statusCode: 200 }, msg: expect.stringMatching(/^GET \/v1\/models 200 \d+ms$/) });
+    const refused = lines.filter((l) => l.req?.id === missing.headers.get('x-request-id'));
+    expect(refused).toMatchObject([{ req: { method: 'POST', url: '/v1/chat/completions' }, res: { statusCode: 401 } }]);
+    expect(app.log.text()).not.toContain('q-value');
+    expect(app.log.text()).not.toContain('sy_live_should_never_appear');
+  });
+
   it('keeps serving after bad requests', async () => {
     const res = await fetch(`${app.url}/healthz`);
     expect(res.status).toBe(200);

@@ -1,0 +1,37 @@
+// Request ids and the access log: every request gets an id (the client's x-request-id when it is a
+// safe one, else our own), echoed in x-request-id, and one log line when its response ends. The line
+// carries the id, method, path (never the query string) and status; no headers, so no key.
+import type { NextFunction, Request, Response } from 'express';
+import { requestIdFrom } from '../ids';
+import type { Logger } from '../log';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** This request's id, set before any route runs. */
+    id: string;
+  }
+}
+
+/** One line per request, written once its response is finished or the client has gone. */
+export function requestLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = performance.now();
+    const id = requestIdFrom(req.headers['x-request-id']);
+    req.id = id;
+    res.setHeader('x-request-id', id);
+    res.once('close', () => {
+      const path = pathOf(req.originalUrl);
+      const ms = Math.round(performance.now() - started);
+      const fields = { req: { id, method: req.method, url: path }, res: { statusCode: res.statusCode }, responseTime: ms };
+      if (!res.writableFinished) logger.warn(fields, `${req.method} ${path} aborted after ${ms}ms`);
+      else if (res.statusCode >= 500) logger.error(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
+      else logger.info(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
+    });
+    next();
+  };
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
