@@ -5,18 +5,21 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-# Runtime stage: only what the gateway runs (TypeScript runs through tsx, a runtime dependency).
+# Runtime stage: only what the gateway runs: src/ bundled into dist/ by esbuild (npm run build);
+# tsx stays for the admin CLI.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 DATA_DIR=/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY src ./src
+COPY scripts ./scripts
+COPY bin ./bin
 COPY migrations ./migrations
 COPY catalog ./catalog
-RUN mkdir -p /data && chown node:node /data
+RUN node scripts/build.mjs && mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--enable-source-maps", "dist/main.js"]

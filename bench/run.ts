@@ -18,7 +18,7 @@ import { catalogBench, ocrBench } from './micro';
 import { summarizeProfiles } from './profile';
 import { cpuMs, RssSampler } from './processes';
 import { checkTargets, formatReport, machine, withRatios, writeReport, type BenchReport, type BillingCheck, type StreamingResult, type TargetName } from './report';
-import { dropDatabase, freshDatabase, ROOT, startGateway, startMock, startPortkey, type Gateway, type Mock, type Portkey } from './targets';
+import { buildGateway, dropDatabase, freshDatabase, ROOT, startGateway, startMock, startPortkey, type Gateway, type Mock, type Portkey } from './targets';
 
 const { values: flags } = parseArgs({
   options: {
@@ -160,6 +160,7 @@ async function main(): Promise<void> {
   const billing: BillingCheck[] = [];
   let streaming: StreamingResult | null = null;
   if (!skip.has('load')) {
+    buildGateway();
     const mock = await startMock(thinkTimes, workDir);
     const portkey = await startPortkey(path.join(workDir, 'portkey.log'));
     const portkeySampler = new RssSampler(portkey.child.process.pid!);

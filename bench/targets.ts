@@ -1,6 +1,7 @@
 // The servers under test, each in its own process on 127.0.0.1: the mock upstream, Switchyard as
-// users run it (src/main.ts: auth, routing, metering and billing on, with a funded key made through
+// users run it (`npm start`: the bundle in dist/ from `npm run build`, with auth, routing, metering and billing on, with a funded key made through
 // the admin API), and the Portkey AI gateway from its npm package.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -74,6 +75,11 @@ export function schemaUrl(target: Extract<DatabaseTarget, { engine: 'postgres' }
   return url.toString();
 }
 
+/** `npm run build`, once before the gateways start: they run dist/main.js as `npm start` does. */
+export function buildGateway(): void {
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+}
+
 export async function startGateway(options: { upstream: string; database: DatabaseTarget; logFile: string; cpuProfDir?: string }): Promise<Gateway> {
   const port = await freePort();
   const env: Record<string, string> = {
@@ -89,7 +95,7 @@ export async function startGateway(options: { upstream: string; database: Databa
   if (options.database.engine === 'pglite') env.DATA_DIR = options.database.dataDir;
   else env.DATABASE_URL = schemaUrl(options.database);
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-  const child = startChild({ name: 'switchyard', nodeArgs: [...profile, ...TSX], script: path.join(ROOT, 'src/main.ts'), env, logFile: options.logFile, cwd: ROOT });
+  const child = startChild({ name: 'switchyard', nodeArgs: [...profile, '--enable-source-maps'], script: path.join(ROOT, 'dist/main.js'), env, logFile: options.logFile, cwd: ROOT });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/readyz`, child);

@@ -1,15 +1,13 @@
 // The catalog and usage page at `/`: static HTML, CSS and browser modules from ./public, served by the
 // gateway itself so there is no second server and no build step. The page talks only to this origin's
 // /v1 API; the one thing it cannot learn there (is Stripe configured?) comes from /web/config.json.
-import { fileURLToPath } from 'node:url';
 import express, { type Response, type Router } from 'express';
+import { WEB_PUBLIC_DIR as PUBLIC_DIR } from '../paths';
 
 export interface WebOptions {
   /** Shows the "Top up" button, which starts a Stripe Checkout through POST /v1/billing/checkout. */
   stripeEnabled: boolean;
 }
-
-const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
 
 /**
  * No inline script or style anywhere, so the policy can forbid both; the API is same-origin, and the

@@ -64,6 +64,7 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('npm ci --omit=dev');
     expect(dockerfile).toContain('USER node');
     expect(dockerfile).toContain('HEALTHCHECK');
-    expect(dockerfile).toMatch(/CMD \["node", "--import", "tsx", "src\/main.ts"\]/);
+    expect(dockerfile).toContain('RUN node scripts/build.mjs');
+    expect(dockerfile).toMatch(/CMD \["node", "--enable-source-maps", "dist\/main.js"\]/);
   });
 });

@@ -1,12 +1,15 @@
-// The gateway as `npm start` runs it: a real process, its own data folder, signals.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The gateway as `npm start` runs it (built with `npm run build`, run from dist/): a real process, its
+// own data folder, signals.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ADMIN = 'startup-test-admin-token-0123456789';
+/** What `npm start` runs once `npm run build` has written dist/. */
+const GATEWAY = ['--enable-source-maps', 'dist/main.js'];
 
 interface Gateway {
   child: ChildProcess;
@@ -16,7 +19,7 @@ interface Gateway {
 }
 
 function startGateway(env: Record<string, string>): Promise<Gateway> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, GATEWAY, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -49,12 +52,15 @@ async function waitFor(url: string, predicate: (res: Response) => boolean, timeo
 }
 
 describe('the gateway process', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-start-'));
   const dbEnv: Record<string, string> = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { DATA_DIR: dataDir };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('stops at once with one line naming a bad variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { PATH: process.env.PATH, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, GATEWAY, { env: { PATH: process.env.PATH, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

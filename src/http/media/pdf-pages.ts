@@ -5,8 +5,7 @@
 // ended when they fail or sit idle.
 import { Worker } from 'node:worker_threads';
 import { InvalidRequest, PayloadTooLarge } from '../../errors';
-
-const WORKER_URL = new URL('./pdf-pages.worker.cjs', import.meta.url);
+import { PDF_PAGES_WORKER } from '../../paths';
 
 /** Each worker may use up to this much heap; a PDF that needs more is refused as too complex. */
 const WORKER_HEAP_MB = 512;
@@ -56,7 +55,7 @@ class PdfWorkerPool {
       }
       if (this.started < MAX_WORKERS) {
         this.started += 1;
-        const worker = new Worker(WORKER_URL, {
+        const worker = new Worker(PDF_PAGES_WORKER, {
           resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
         });
         // Never what keeps the process alive; shutdown does not wait for an idle worker.
