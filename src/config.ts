@@ -34,6 +34,12 @@ const EnvSchema = z.object({
   LOG_PROMPTS: flag.default(false),
   JSON_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'expected a size like "10mb"').default('10mb'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /**
+   * How far the JavaScript heap may grow past what the last full collection kept before the next one
+   * runs, in percent; 0 leaves it to V8, which lets a busy gateway's heap grow to several times its
+   * live size.
+   */
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(400).default(20),
   /** Per-attempt upstream timeout and the whole job's deadline. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   JOB_DEADLINE_MS: z.coerce.number().int().positive().default(180_000),

@@ -8,6 +8,13 @@ describe('configuration', () => {
     expect(config.DATA_DIR).toBe('./data');
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.priceMarkupPpm).toBe(0n);
+    expect(config.HEAP_GROWTH_PERCENT).toBe(20);
+  });
+
+  it('takes a heap growth bound from 0 (V8 decides) to 400 percent', () => {
+    expect(loadConfig({ HEAP_GROWTH_PERCENT: '0' }).HEAP_GROWTH_PERCENT).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWTH_PERCENT: '-5' })).toThrowError(/HEAP_GROWTH_PERCENT="-5"/);
+    expect(() => loadConfig({ HEAP_GROWTH_PERCENT: '20%' })).toThrowError(/HEAP_GROWTH_PERCENT="20%"/);
   });
 
   it('names every bad variable in one line', () => {
