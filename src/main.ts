@@ -72,6 +72,8 @@ async function main(): Promise<void> {
       import('./providers/index'),
       import('./providers/registry'),
     ]);
+  // The tokenizer's vocabulary is read in a worker while the rest starts, so no job waits for it.
+  const tokenizer = import('./tokenizer/o200k').then(({ o200k }) => o200k());
   providers = createProviderRegistry(config, ALL_PROVIDERS);
   const catalog = await loadCatalog(config.CATALOG_DIR);
   database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
   const { CreditLeases } = await import('./billing/leases');
   cleanups.push(() => CreditLeases.for(db).close());
 
+  await tokenizer;
   handler = createApp({ config, db, logger, catalog, providers, adminTokenHash: admin.hash, isDraining: () => draining, rateLimiter });
   logger.info(
     { port: running.port, database: database.engine, models: catalog.models.length, providers: providers.list().filter((p) => p.enabled).map((p) => p.adapter.id) },

@@ -1,8 +1,8 @@
 // Prompt size before a chat job runs: a real BPE tokenizer (o200k) for ordinary prompts; for very
 // long ones, where exact counting would stall the event loop, the tokenizer's rate on slices spread
 // over the text, with a margin.
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatRequest } from '../tasks/chat';
+import { o200k } from '../tokenizer/o200k';
 
 const EXACT_LIMIT_CHARS = 16_000;
 const SAMPLE_SLICES = 8;
@@ -14,7 +14,9 @@ export const IMAGE_PART_TOKENS = 1_100;
 /** Per-message overhead of chat templates (role markers, separators). */
 const MESSAGE_OVERHEAD_TOKENS = 4;
 
-export function estimateTextTokens(text: string): number {
+export async function estimateTextTokens(text: string): Promise<number> {
+  const tokenizer = await o200k();
+  const countTokens = (slice: string) => tokenizer.count(slice);
   if (text.length <= EXACT_LIMIT_CHARS) return countTokens(text);
   // A fixed bound (bytes / 3) ran 30-60 % over on prose, enough to refuse prompts that fit a model's
   // window and to over-bill long cut streams; sampling measures this text's own rate.
@@ -24,7 +26,7 @@ export function estimateTextTokens(text: string): number {
   return Math.ceil(((text.length * sampledTokens) / (SAMPLE_SLICES * SLICE_CHARS)) * SAMPLE_MARGIN);
 }
 
-export function estimatePromptTokens(request: ChatRequest): number {
+export async function estimatePromptTokens(request: ChatRequest): Promise<number> {
   let tokens = 3;
   let text = '';
   for (const message of request.messages) {
@@ -41,5 +43,5 @@ export function estimatePromptTokens(request: ChatRequest): number {
   }
   if (request.tools?.length) text += JSON.stringify(request.tools);
   if (request.response_format?.type === 'json_schema') text += JSON.stringify(request.response_format.json_schema);
-  return tokens + estimateTextTokens(text);
+  return tokens + (await estimateTextTokens(text));
 }

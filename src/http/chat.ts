@@ -30,7 +30,7 @@ export function chatCompletions(services: JobServices): RequestHandler {
   return async (req, res) => {
     const { provider, ...body } = (req.body ?? {}) as Record<string, unknown>;
     const request = ChatRequest.parse(body);
-    const promptTokens = estimatePromptTokens(request);
+    const promptTokens = await estimatePromptTokens(request);
     const features = chatFeatures(request);
     const job: Omit<Job, 'policy'> = {
       task: 'chat',
@@ -140,7 +140,7 @@ async function finishStream(
   // A client that left cut its own stream: that says nothing about the host's health.
   if (s.failure instanceof UpstreamError && !admitted.signal.aborted) services.dispatcher.recordUpstreamFailure(offering, s.failure);
   // Billed: the provider's own count when the stream completed, else what was delivered.
-  const units: Units = s.complete && s.reported ? s.reported : { input_tokens: s.promptTokens, output_tokens: estimateTextTokens(s.delivered) };
+  const units: Units = s.complete && s.reported ? s.reported : { input_tokens: s.promptTokens, output_tokens: await estimateTextTokens(s.delivered) };
   const charge = chargeFor(billableUnits(units, { ...estimate.units, output_tokens: units.output_tokens }, offering), offering, services.markupPpm);
   await recordUsage(services, admitted, outcome, charge, s.complete ? 'succeeded' : 'partial');
   logJobContent(services, req, admitted.requestId, outcome, { delivered: s.delivered, complete: s.complete });

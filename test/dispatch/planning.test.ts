@@ -62,42 +62,42 @@ describe('estimateJob', () => {
 });
 
 describe('estimatePromptTokens', () => {
-  it('counts text with a real tokenizer plus per-message overhead', () => {
+  it('counts text with a real tokenizer plus per-message overhead', async () => {
     // "hello there\n" is 3 o200k tokens; 3 for the reply primer and 4 for the one message.
-    expect(estimatePromptTokens(ChatRequest.parse({ model: MODEL, messages: [{ role: 'user', content: 'hello there' }] }))).toBe(10);
+    expect(await estimatePromptTokens(ChatRequest.parse({ model: MODEL, messages: [{ role: 'user', content: 'hello there' }] }))).toBe(10);
   });
 
-  it('charges a fixed budget for each image part', () => {
+  it('charges a fixed budget for each image part', async () => {
     const request = ChatRequest.parse({
       model: MODEL,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'hello there' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }],
     });
-    expect(estimatePromptTokens(request)).toBe(10 + IMAGE_PART_TOKENS);
+    expect(await estimatePromptTokens(request)).toBe(10 + IMAGE_PART_TOKENS);
   });
 
-  it('estimates very long texts from samples, a little above their real count', () => {
+  it('estimates very long texts from samples, a little above their real count', async () => {
     const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog', 'while', 'seven', 'tall', 'trees', 'grow'];
     const prose = Array.from({ length: 80_000 }, (_, i) => words[(i * 7) % words.length] + (i % 11 === 0 ? '.' : '')).join(' ');
     const base64 = randomBytes(150_000).toString('base64');
     const cjk = '東京は日本の首都であり、多くの人々が住んでいます。'.repeat(2_000);
     for (const text of [prose, base64, cjk]) {
       const exact = countTokens(text);
-      const estimate = estimateTextTokens(text);
+      const estimate = await estimateTextTokens(text);
       expect(estimate, text.slice(0, 20)).toBeGreaterThanOrEqual(exact);
       expect(estimate, text.slice(0, 20)).toBeLessThanOrEqual(Math.ceil(exact * 1.2));
     }
   });
 
-  it('counts tool definitions, and errs high on very long prompts', () => {
+  it('counts tool definitions, and errs high on very long prompts', async () => {
     const plain = ChatRequest.parse({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
     const withTools = ChatRequest.parse({
       ...plain,
       tools: [{ type: 'function', function: { name: 'lookup_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
     });
-    expect(estimatePromptTokens(withTools)).toBeGreaterThan(estimatePromptTokens(plain) + 10);
+    expect(await estimatePromptTokens(withTools)).toBeGreaterThan((await estimatePromptTokens(plain)) + 10);
     const long = ChatRequest.parse({ model: MODEL, messages: [{ role: 'user', content: 'lorem ipsum dolor '.repeat(2_000) }] });
     // 6,000 words of ~1 token each; the byte bound says 12,000.
-    expect(estimatePromptTokens(long)).toBeGreaterThanOrEqual(6_000);
+    expect(await estimatePromptTokens(long)).toBeGreaterThanOrEqual(6_000);
   });
 });
 

@@ -46,6 +46,13 @@ describe('with the openai SDK', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
   });
 
+  it('serves a prompt that contains special-token text such as <|endoftext|>', async () => {
+    // The prompt's size is estimated before dispatch; a tokenizer that refuses such text made this a 500.
+    const content = 'what does <|endoftext|> mean?';
+    const data = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }] });
+    expect(data.choices[0]!.message.content).toBe(`echo: ${content}`);
+  });
+
   it('streams a completion whose final chunk carries usage with cost_usd', async () => {
     const stream = await client.chat.completions.create({
       model: MODEL,

@@ -4,12 +4,12 @@
 // flagged only for a category with no OpenAI counterpart (pii, health, financial, law,
 // jailbreaking) stays flagged: dropping a positive verdict would be the unsafe mistake.
 // Billing is per token; the answer's `usage.prompt_tokens` is the bill.
-import { countTokens } from 'gpt-tokenizer';
 import { z } from 'zod';
 import { UpstreamError } from '../../errors';
 import { MODERATION_CATEGORIES, type ModerationCategory, type ModerationVerdict } from '../../tasks/moderation';
 import { joinUrl } from '../shared/auth';
 import { callJson } from '../shared/upstream';
+import { o200k } from '../../tokenizer/o200k';
 import type { ModerationAdapter } from '../types';
 import { mistralHeaders } from './api';
 
@@ -73,10 +73,15 @@ export const mistralModeration: ModerationAdapter = {
       throw new UpstreamError(ctx.provider, 'protocol', `${ctx.provider} returned ${data.results.length} results for ${job.inputs.length} inputs`);
     }
     // Without usage in the answer, an estimate with a GPT tokenizer is closer than nothing.
-    const inputTokens = data.usage?.prompt_tokens ?? job.inputs.reduce((sum, text) => sum + countTokens(text), 0);
+    const inputTokens = data.usage?.prompt_tokens ?? (await countInputs(job.inputs));
     return { result: { results: data.results.map(toVerdict) }, units: { input_tokens: inputTokens } };
   },
 };
+
+async function countInputs(inputs: string[]): Promise<number> {
+  const tokenizer = await o200k();
+  return inputs.reduce((sum, text) => sum + tokenizer.count(text), 0);
+}
 
 function toVerdict(result: MistralModeration): ModerationVerdict {
   const categories = Object.fromEntries(MODERATION_CATEGORIES.map((c) => [c, false])) as Record<ModerationCategory, boolean>;

@@ -1,12 +1,13 @@
 // The last resort for billing a chat job: a host that reports no usage at all (some self-hosted
 // OpenAI-compatible servers). We count tokens ourselves with OpenAI's o200k tokenizer, which is
-// an estimate for other model families. The tokenizer loads only when it is needed.
+// an estimate for other model families.
 import type { ChatMessage, ChatRequest, ChatUsage } from '../../tasks/chat';
+import { o200k } from '../../tokenizer/o200k';
 
 export async function measureChatUsage(request: ChatRequest, output: string): Promise<ChatUsage> {
-  const { countTokens } = await import('gpt-tokenizer');
-  const prompt = countTokens(request.messages.map(messageText).join('\n'));
-  const completion = countTokens(output);
+  const tokenizer = await o200k();
+  const prompt = tokenizer.count(request.messages.map(messageText).join('\n'));
+  const completion = tokenizer.count(output);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
