@@ -1,5 +1,6 @@
 // Builds the express app from its dependencies. It never listens: main.ts (or a test) does.
-import express, { type Express } from 'express';
+import type http from 'node:http';
+import express from 'express';
 import type { Kysely } from 'kysely';
 import type { Catalog } from './catalog/catalog';
 import type { Config } from './config';
@@ -19,12 +20,13 @@ import { billingRouter } from './http/billing';
 import { requireAdmin, requireKey } from './http/auth';
 import { chatCompletions } from './http/chat';
 import { ConcurrencyLimiter } from './http/concurrency';
-import { moderationsRouter } from './http/moderations';
+import { moderations } from './http/moderations';
 import { ocrRouter } from './http/ocr';
-import { translationsRouter } from './http/translations';
+import { translations } from './http/translations';
 import { speechRouter } from './http/speech';
 import { transcriptionRouter } from './http/transcription';
-import type { JobServices } from './http/jobs';
+import type { JobHandler, JobServices } from './http/jobs';
+import { bodyLimitBytes, fastJobRoutes } from './http/fast-routes';
 import { Metrics } from './http/metrics';
 import { openapiRouter } from './http/openapi';
 import { requestLog } from './http/request-log';
@@ -96,7 +98,8 @@ const JOB_PATHS = ['/v1/chat', '/v1/ocr', '/v1/audio', '/v1/translations', '/v1/
 /** Routes that need an API key; the catalog and operations are open, /v1/admin has its own token. */
 const KEYED_PATHS = ['/v1/balance', '/v1/usage', '/v1/chat', '/v1/ocr', '/v1/audio', '/v1/translations', '/v1/moderations', '/v1/billing/checkout'];
 
-export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Express {
+/** The whole API as one request listener: the JSON job routes served directly, the rest by express. */
+export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): http.RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -115,9 +118,14 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
     logPrompts: deps.config.LOG_PROMPTS,
   };
   const jsonBody = express.json({ limit: deps.config.JSON_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] });
-  // The busiest route first, so its requests skip the router layers every other route sits behind;
-  // it runs the same steps as the other job routes below (body, key, concurrency).
-  app.post('/v1/chat/completions', jsonBody, requireKey(parts.keys), parts.concurrency.middleware(), chatCompletions(services));
+  // The JSON job routes: served by fastJobRoutes below, and here for the requests it hands on (a
+  // query string, a compressed or non-UTF-8 body), first, with the same steps: body, key, concurrency.
+  const jobRoutes = new Map<string, JobHandler>([
+    ['/v1/chat/completions', chatCompletions(services)],
+    ['/v1/moderations', moderations(services)],
+    ['/v1/translations', translations(services)],
+  ]);
+  for (const [path, handler] of jobRoutes) app.post(path, jsonBody, requireKey(parts.keys), parts.concurrency.middleware(), handler);
   app.use(opsRouter(deps.db, deps.isDraining ?? (() => false)));
   app.use(parts.metrics.router());
   app.use(openapiRouter(deps.config.PUBLIC_URL));
@@ -130,13 +138,12 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): Ex
   app.use(JOB_PATHS, parts.concurrency.middleware());
   app.use('/v1', accountRouter(deps.db));
   app.use('/v1', ocrRouter(services, deps.config));
-  app.use('/v1', translationsRouter(services));
-  app.use('/v1', moderationsRouter(services));
   app.use('/v1', transcriptionRouter(services, { allowLoopbackUrls: deps.config.ALLOW_LOOPBACK_URLS }));
   app.use('/v1', speechRouter(services));
 
   app.use(webRouter({ stripeEnabled: Boolean(deps.config.STRIPE_SECRET_KEY) }));
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(deps.logger));
-  return app;
+  const steps = { logger: deps.logger, metrics: parts.metrics, keys: parts.keys, concurrency: parts.concurrency, jsonLimitBytes: bodyLimitBytes(deps.config.JSON_BODY_LIMIT) };
+  return fastJobRoutes(jobRoutes, steps, app);
 }

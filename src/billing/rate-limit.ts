@@ -2,7 +2,7 @@
 // counted in memory on a single instance, or in Redis (REDIS_URL) so every replica shares one limit.
 // Redis is an optimisation, not a dependency: while it does not answer within a short bound, each
 // replica counts in its own memory (so limits still hold per replica) and goes back when it answers.
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import { RateLimited } from '../errors';
 import type { Logger } from '../log';
@@ -179,7 +179,7 @@ export class RateLimiter {
    * Counts this request (and its estimated tokens) against the key's limits; throws 429 with
    * Retry-After when over, and sets the x-ratelimit-* headers either way.
    */
-  async check(key: AuthenticatedKey, tokens: number, res: Response): Promise<void> {
+  async check(key: AuthenticatedKey, tokens: number, res: ServerResponse): Promise<void> {
     if (!key.rateLimitRpm && !key.rateLimitTpm) return;
     const now = this.now();
     const windowStart = now - (now % WINDOW_MS);
@@ -200,7 +200,7 @@ export class RateLimiter {
       headers['x-ratelimit-reset-tokens'] = `${resetSeconds}s`;
       if (used > key.rateLimitTpm) over ??= `${key.rateLimitTpm} tokens per minute`;
     }
-    res.set(headers);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     if (over) throw new RateLimited(`Rate limit reached for this API key: ${over}. Try again in ${resetSeconds} s.`, resetSeconds, headers);
   }
 

@@ -1,4 +1,5 @@
 // Bearer authentication: API keys for jobs and account reads, the admin token for /v1/admin.
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { digestsEqual, sha256Hex } from '../billing/admin-token';
 import type { AuthenticatedKey, KeyCache } from '../billing/keys';
@@ -13,28 +14,37 @@ declare global {
   }
 }
 
-export function bearerToken(req: Request): string | null {
+export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1]! : null;
 }
 
-/** Resolves the API key, rejecting missing, unknown, revoked and expired ones with 401. */
+/** The request's API key; missing, unknown, revoked and expired ones are refused with 401. */
+export async function authenticate(keys: KeyCache, req: IncomingMessage, now: () => number = Date.now): Promise<AuthenticatedKey> {
+  const token = bearerToken(req);
+  if (!token) throw new Unauthorized('Missing API key: send "Authorization: Bearer <key>".');
+  const key = await keys.lookup(token);
+  if (!key) throw new Unauthorized('Invalid API key.');
+  if (key.revokedAt) throw new Unauthorized('This API key has been revoked.');
+  if (key.expiresAt && key.expiresAt.getTime() <= now()) throw new Unauthorized('This API key has expired.');
+  return key;
+}
+
 export function requireKey(keys: KeyCache, now: () => number = Date.now) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const token = bearerToken(req);
-    if (!token) throw new Unauthorized('Missing API key: send "Authorization: Bearer <key>".');
-    const key = await keys.lookup(token);
-    if (!key) throw new Unauthorized('Invalid API key.');
-    if (key.revokedAt) throw new Unauthorized('This API key has been revoked.');
-    if (key.expiresAt && key.expiresAt.getTime() <= now()) throw new Unauthorized('This API key has expired.');
-    res.locals.key = key;
+    res.locals.key = await authenticate(keys, req, now);
     next();
   };
 }
 
-export function keyOf(res: Response): AuthenticatedKey {
+/** Where a response keeps the request's key once it is authenticated. */
+export interface KeyedResponse {
+  locals: { key?: AuthenticatedKey };
+}
+
+export function keyOf(res: KeyedResponse): AuthenticatedKey {
   const key = res.locals.key;
   if (!key) throw new Unauthorized();
   return key;

@@ -1,7 +1,6 @@
 // POST /v1/chat/completions — OpenAI's request and response, streamed or not, served by the cheapest
 // healthy chat offering. The cost reaches the client as x-switchyard-cost-usd (buffered) and as
 // usage.cost_usd (body, and the final usage chunk of a stream).
-import type { Request, RequestHandler, Response } from 'express';
 import { HoldKeeper } from '../billing/hold-keeper';
 import { CreditLeases } from '../billing/leases';
 import { formatUsd, type Units } from '../catalog/price';
@@ -11,7 +10,7 @@ import { estimatePromptTokens, estimateTextTokens } from '../dispatch/tokens';
 import { UpstreamError } from '../errors';
 import { chatUnits } from '../providers/shared/openai-compatible';
 import { ChatRequest, chatFeatures, requestedMaxTokens, type ChatCompletionChunk } from '../tasks/chat';
-import { toHttpError } from './errors';
+import { sendJson, toHttpError } from './errors';
 import {
   admitJob,
   billableUnits,
@@ -23,10 +22,13 @@ import {
   runBufferedJob,
   setJobHeaders,
   type Admitted,
+  type JobHandler,
+  type JobRequest,
+  type JobResponse,
   type JobServices,
 } from './jobs';
 
-export function chatCompletions(services: JobServices): RequestHandler {
+export function chatCompletions(services: JobServices): JobHandler {
   return async (req, res) => {
     const { provider, ...body } = (req.body ?? {}) as Record<string, unknown>;
     const request = ChatRequest.parse(body);
@@ -51,7 +53,7 @@ export function chatCompletions(services: JobServices): RequestHandler {
 
     const { result, charge, outcome } = await runBufferedJob(services, req, res, job, (_c, ctx, adapter) => adapter.chat!.chat(request, ctx), rateTokens);
     services.dispatcher.recordThroughput(outcome.served.offering, charge.units.output_tokens ?? 0, outcome.latencyMs);
-    res.json({
+    sendJson(res, {
       ...result,
       model: outcome.served.offering.model.id,
       usage: { ...(result.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }), cost_usd: formatUsd(charge.costMicros) },
@@ -64,7 +66,7 @@ interface PrimedStream {
   first: IteratorResult<ChatCompletionChunk>;
 }
 
-async function streamChat(services: JobServices, req: Request, res: Response, request: ChatRequest, job: Omit<Job, 'policy'>, rateTokens: number): Promise<void> {
+async function streamChat(services: JobServices, req: JobRequest, res: JobResponse, request: ChatRequest, job: Omit<Job, 'policy'>, rateTokens: number): Promise<void> {
   const admitted = await admitJob(services, req, res, job, rateTokens);
   // A stream can outlive its hold's TTL: the hold is kept from expiring until the response closes.
   res.once('close', HoldKeeper.for(services.db).keep(CreditLeases.for(services.db).holdIdOf(admitted.requestId)));
@@ -130,10 +132,10 @@ function deliveredText(delta: ChatCompletionChunk['choices'][number]['delta']): 
 
 async function finishStream(
   services: JobServices,
-  req: Request,
+  req: JobRequest,
   admitted: Admitted,
   outcome: Outcome<PrimedStream>,
-  res: Response,
+  res: JobResponse,
   s: { complete: boolean; reported: Units | null; delivered: string; last: ChatCompletionChunk | null; failure: unknown; wantsUsage: boolean; modelId: string; promptTokens: number },
 ): Promise<void> {
   const { offering, estimate } = outcome.served;

@@ -1,5 +1,6 @@
 // The one place that knows HTTP statuses: every thrown error becomes the OpenAI error shape
 // {"error":{"message","type","code","param"}} with the right status.
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable, isDataException } from '../db/availability';
@@ -123,16 +124,32 @@ export function sendError(res: Response, error: unknown): void {
   res.status(http.status).set(http.headers).json(http.body);
 }
 
+/** A JSON answer, as express's res.json writes it. */
+export function sendJson(res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/**
+ * Answers a failed request in the error shape; an unexpected error (a 5xx that is no ApiError) is
+ * logged first. After the headers went out nothing can be said: the connection is cut.
+ */
+export function respondWithError(res: ServerResponse, error: unknown, logger: Logger, requestId: string | undefined): void {
+  const http = toHttpError(error);
+  if (http.status >= 500 && !(error instanceof ApiError)) {
+    logger.error({ err: error, requestId }, 'unhandled error');
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, http.body, http.status, http.headers);
+}
+
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    const http = toHttpError(error);
-    if (http.status >= 500 && !(error instanceof ApiError)) {
-      logger.error({ err: error, requestId: req.id }, 'unhandled error');
-    }
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    res.status(http.status).set(http.headers).json(http.body);
-  };
+  return (error, req, res, _next) => respondWithError(res, error, logger, req.id);
 }

@@ -1,7 +1,7 @@
 // Every job endpoint runs through here: check the key may run it, plan it, hold its maximum cost,
 // dispatch it, charge the real cost from the provider's reported units (or release the hold when it
 // fails), and put the job headers on the response.
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { AuthenticatedKey } from '../billing/keys';
 import { CreditLeases } from '../billing/leases';
@@ -16,7 +16,13 @@ import { InvalidRequest } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../log';
 import type { Metered } from '../providers/types';
-import { keyOf, requireTask } from './auth';
+import { keyOf, requireTask, type KeyedResponse } from './auth';
+
+/** A job request as the routes see it, from express or from the direct JSON routes (fast-routes.ts). */
+export type JobRequest = IncomingMessage & { body?: unknown };
+export type JobResponse = ServerResponse & KeyedResponse;
+/** A JSON job route's handler: it answers, or throws for the error middleware to answer. */
+export type JobHandler = (req: JobRequest, res: JobResponse) => Promise<void>;
 
 export interface JobServices {
   db: Kysely<Database>;
@@ -56,7 +62,7 @@ export function parsePreferences(raw: unknown): ProviderPreferences {
 }
 
 /** Aborted when the client goes away before the response is complete. */
-export function clientSignal(req: Request, res: Response): AbortSignal {
+export function clientSignal(req: JobRequest, res: JobResponse): AbortSignal {
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client went away'));
@@ -86,7 +92,7 @@ export function chargeFor(units: Units, offering: Offering, markupPpm: bigint): 
   return { units, providerCostMicros: costMicros(units, offering.pricing), costMicros: costMicros(units, offering.pricing, markupPpm) };
 }
 
-export function setJobHeaders(res: Response, outcome: Outcome<unknown>, charge: Charge | null): void {
+export function setJobHeaders(res: ServerResponse, outcome: Outcome<unknown>, charge: Charge | null): void {
   const { offering } = outcome.served;
   res.setHeader('x-switchyard-provider', offering.provider);
   res.setHeader('x-switchyard-model', offering.model.id);
@@ -107,7 +113,7 @@ export interface Admitted {
  * reused one (the client's own, or another account's) would collide with an earlier job's settlement
  * and run the job for free.
  */
-function jobRequestId(services: JobServices, req: Request, res: Response): string {
+function jobRequestId(services: JobServices, req: JobRequest, res: JobResponse): string {
   const sent = req.headers['x-request-id'];
   const clientChosen = Array.isArray(sent) ? sent[0] : sent;
   if (clientChosen === undefined || clientChosen !== req.id) return req.id;
@@ -119,7 +125,7 @@ function jobRequestId(services: JobServices, req: Request, res: Response): strin
 }
 
 /** Checks, rate limit, plan and hold: after this the job may run; nothing upstream has been called. */
-export async function admitJob(services: JobServices, req: Request, res: Response, job: Omit<Job, 'policy'>, tokens = 0): Promise<Admitted> {
+export async function admitJob(services: JobServices, req: JobRequest, res: JobResponse, job: Omit<Job, 'policy'>, tokens = 0): Promise<Admitted> {
   const key = keyOf(res);
   requireTask(key, job.task);
   await services.rateLimiter.check(key, tokens, res);
@@ -135,8 +141,8 @@ export async function admitJob(services: JobServices, req: Request, res: Respons
  */
 export async function runBufferedJob<T>(
   services: JobServices,
-  req: Request,
-  res: Response,
+  req: JobRequest,
+  res: JobResponse,
   job: Omit<Job, 'policy'>,
   attempt: Attempt<Metered<T>>,
   tokens = 0,
@@ -162,7 +168,7 @@ export async function runBufferedJob<T>(
  * body's fields (an uploaded file is not among them) and the result, binary data shown by its size.
  * Without it nothing of either is logged. Key material is redacted as on every line.
  */
-export function logJobContent(services: JobServices, req: Request, requestId: string, outcome: Outcome<unknown>, output: unknown): void {
+export function logJobContent(services: JobServices, req: JobRequest, requestId: string, outcome: Outcome<unknown>, output: unknown): void {
   if (!services.logPrompts) return;
   const { offering } = outcome.served;
   services.logger.info(

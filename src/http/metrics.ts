@@ -1,6 +1,7 @@
 // GET /metrics in Prometheus' text format: process metrics, HTTP requests by route and status, jobs by
 // task, provider and outcome, the dispatcher's live health per offering and provider, and whether
 // rate limits are counted in Redis or, while it does not answer, in memory.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { Router } from 'express';
 import client from 'prom-client';
@@ -75,14 +76,19 @@ export class Metrics {
   /** Counts every request under its route pattern (never the raw path, which would explode labels). */
   middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
-      const end = this.duration.startTimer();
-      res.on('finish', () => {
-        const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-        this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
-        end({ route });
-      });
+      this.track(req, res, () => (req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched'));
       next();
     };
+  }
+
+  /** Counts the request and its duration once its response is finished, under `route()`. */
+  track(req: IncomingMessage, res: ServerResponse, route: () => string): void {
+    const end = this.duration.startTimer();
+    res.on('finish', () => {
+      const label = route();
+      this.requests.inc({ method: req.method ?? 'GET', route: label, status: String(res.statusCode) });
+      end({ route: label });
+    });
   }
 
   router(): Router {

@@ -1,7 +1,6 @@
 // POST /v1/moderations — OpenAI's moderation request and response, so the official SDKs'
 // moderations.create works unchanged, served by any moderation offering with its categories mapped
 // onto OpenAI's. `model` may be a catalog id, "auto", or OpenAI's bare name ("omni-moderation-latest").
-import { Router } from 'express';
 import type { Catalog } from '../catalog/catalog';
 import { formatUsd } from '../catalog/price';
 import type { Model } from '../catalog/schema';
@@ -11,14 +10,14 @@ import { randomBase62 } from '../ids';
 import { codePoints } from '../providers/shared/translation';
 import { MODERATION_CATEGORIES, ModerationRequest, type ModerationCategory, type ModerationJob } from '../tasks/moderation';
 import { jobFields } from './body';
-import { parsePreferences, runBufferedJob, type JobServices } from './jobs';
+import { sendJson } from './errors';
+import { parsePreferences, runBufferedJob, type JobHandler, type JobServices } from './jobs';
 import { resolveModelId } from './model-ids';
 
 type InputType = 'text' | 'image';
 
-export function moderationsRouter(services: JobServices): Router {
-  const router = Router();
-  router.post('/moderations', async (req, res) => {
+export function moderations(services: JobServices): JobHandler {
+  return async (req, res) => {
     const { provider, ...fields } = jobFields(req);
     const request = ModerationRequest.parse(fields);
     const preferences = parsePreferences(provider);
@@ -39,7 +38,7 @@ export function moderationsRouter(services: JobServices): Router {
     const { result, charge, outcome } = await runBufferedJob(services, req, res, job, (_c, ctx, adapter) => adapter.moderation!.moderate(moderation, ctx));
     const served = outcome.served.offering.model;
     const applied = appliedInputTypes(served);
-    res.json({
+    sendJson(res, {
       id: `modr-${randomBase62(24)}`,
       model: served.id,
       results: result.results.map((verdict) => ({
@@ -50,8 +49,7 @@ export function moderationsRouter(services: JobServices): Router {
       })),
       usage: { inputs: inputs.length, characters, cost_usd: formatUsd(charge.costMicros) },
     });
-  });
-  return router;
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Request ids and the access log: every request gets an id (the client's x-request-id when it is a
 // safe one, else our own), echoed in x-request-id, and one log line when its response ends. The line
 // carries the id, method, path (never the query string) and status; no headers, so no key.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { requestIdFrom } from '../ids';
 import type { Logger } from '../log';
@@ -15,20 +16,25 @@ declare module 'node:http' {
 /** One line per request, written once its response is finished or the client has gone. */
 export function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const started = performance.now();
-    const id = requestIdFrom(req.headers['x-request-id']);
-    req.id = id;
-    res.setHeader('x-request-id', id);
-    res.once('close', () => {
-      const path = pathOf(req.originalUrl);
-      const ms = Math.round(performance.now() - started);
-      const fields = { req: { id, method: req.method, url: path }, res: { statusCode: res.statusCode }, responseTime: ms };
-      if (!res.writableFinished) logger.warn(fields, `${req.method} ${path} aborted after ${ms}ms`);
-      else if (res.statusCode >= 500) logger.error(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
-      else logger.info(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
-    });
+    logRequest(logger, req, res);
     next();
   };
+}
+
+/** Gives the request its id and logs its line when the response closes. */
+export function logRequest(logger: Logger, req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
+  const started = performance.now();
+  const id = requestIdFrom(req.headers['x-request-id']);
+  req.id = id;
+  res.setHeader('x-request-id', id);
+  res.once('close', () => {
+    const path = pathOf(req.originalUrl ?? req.url ?? '/');
+    const ms = Math.round(performance.now() - started);
+    const fields = { req: { id, method: req.method, url: path }, res: { statusCode: res.statusCode }, responseTime: ms };
+    if (!res.writableFinished) logger.warn(fields, `${req.method} ${path} aborted after ${ms}ms`);
+    else if (res.statusCode >= 500) logger.error(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
+    else logger.info(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
+  });
 }
 
 function pathOf(url: string): string {

@@ -1,19 +1,18 @@
 // POST /v1/translations — one text or a list, translated by the cheapest healthy offering that has
 // the language pair and any formality or glossary asked for. Language tags are BCP 47, checked here;
 // each adapter maps them to its provider's own codes.
-import { Router } from 'express';
 import { formatUsd } from '../catalog/price';
 import type { Job } from '../dispatch/job';
 import { codePoints } from '../providers/shared/translation';
 import { TranslationRequest, type TranslationJob } from '../tasks/translation';
 import { jobFields } from './body';
-import { parsePreferences, runBufferedJob, type JobServices } from './jobs';
+import { sendJson } from './errors';
+import { parsePreferences, runBufferedJob, type JobHandler, type JobServices } from './jobs';
 import { canonicalLanguageTag } from './language-tags';
 import { resolveModelId } from './model-ids';
 
-export function translationsRouter(services: JobServices): Router {
-  const router = Router();
-  router.post('/translations', async (req, res) => {
+export function translations(services: JobServices): JobHandler {
+  return async (req, res) => {
     const { provider, ...fields } = jobFields(req);
     const request = TranslationRequest.parse({
       ...fields,
@@ -44,11 +43,10 @@ export function translationsRouter(services: JobServices): Router {
     };
 
     const { result, charge, outcome } = await runBufferedJob(services, req, res, job, (_c, ctx, adapter) => adapter.translation!.translate(translation, ctx));
-    res.json({
+    sendJson(res, {
       translations: result.translations.map((t) => ({ text: t.text, detected_source_lang: t.detected_source_lang })),
       model: outcome.served.offering.model.id,
       usage: { characters: charge.units.characters ?? characters, cost_usd: formatUsd(charge.costMicros) },
     });
-  });
-  return router;
+  };
 }

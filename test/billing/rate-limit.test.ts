@@ -3,7 +3,7 @@
 // 127.0.0.1:6379) two app instances share one limit. Redis being down fails these tests: CI starts it.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Response as ExpressResponse } from 'express';
+import type { ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildParts, createApp } from '../../src/app';
@@ -156,7 +156,7 @@ describe('in Redis, shared by replicas', () => {
     const account = await createAccount(market.app.database.db, 'redis');
     const { row } = await createKey(market.app.database.db, { account_id: account.id, name: 'r', rate_limit_rpm: 2 });
     const key = toAuthenticatedKey(row);
-    const res = { set: () => res } as unknown as ExpressResponse;
+    const res = { setHeader: () => res } as unknown as ServerResponse;
     const first = await createRateLimiter(REDIS_URL);
     const second = await createRateLimiter(REDIS_URL);
     try {
