@@ -4,6 +4,7 @@ import path from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { PGlite } from '@electric-sql/pglite';
+import { PgliteWorker } from './pglite-worker';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
@@ -19,8 +20,8 @@ const PGLITE_CONFIG = ['shared_buffers = 16MB'];
 export interface DatabaseHandle {
   db: Kysely<Database>;
   engine: 'postgres' | 'pglite';
-  /** The embedded engine itself, when that is what runs. */
-  pglite?: PGlite;
+  /** The embedded engine (in its worker thread), when that is what runs. */
+  pglite?: PgliteWorker;
   close(): Promise<void>;
 }
 
@@ -73,15 +74,16 @@ async function openPostgres(url: string, schema: string | undefined, poolSize: n
 
 async function openPglite(dataDir: string | undefined, template: Blob | undefined): Promise<DatabaseHandle> {
   // Loaded only here: a gateway on PostgreSQL never holds the WebAssembly engine (about 50 MB).
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+  const { PGliteDialect } = await import('kysely-pglite-dialect');
   let location: string | undefined;
   if (dataDir) {
     location = path.resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
     if (!template && !existsSync(path.join(location, 'PG_VERSION'))) await initdbInWorker(location);
   }
-  const pglite = await PGlite.create(location, { parsers: { [INT8_OID]: (value: string) => Number(value) }, loadDataDir: template, postgresqlconf: PGLITE_CONFIG });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const pglite = await PgliteWorker.open({ location, template, config: PGLITE_CONFIG });
+  // The dialect calls query() and close(), which the worker's proxy answers as PGlite would.
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite as unknown as PGlite) });
   return { db, engine: 'pglite', pglite, close: () => db.destroy() };
 }
 

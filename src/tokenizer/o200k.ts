@@ -8,6 +8,7 @@
 // Special tokens (<|endoftext|> …) in the text are counted as the ordinary text they are: a prompt
 // or an answer may contain them, and neither is ever sent as a special token.
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
 
 interface Vocabulary {
@@ -119,10 +120,11 @@ function hash(bytes: Uint8Array, start: number, end: number): number {
  * resident memory stayed as high as with the library loaded in the main thread.
  */
 function readVocabulary(): Promise<Vocabulary> {
-  const ranksModule = import.meta.resolve('gpt-tokenizer/bpeRanks/o200k_base');
+  // The CommonJS build, found from here: the evaluated script has no module of its own to resolve from.
+  const ranksModule = createRequire(import.meta.url).resolve('gpt-tokenizer/bpeRanks/o200k_base');
   // Writes [count: u32][offsets: (count + 1) × u32][bytes] to stdout, little-endian.
   const script = `
-    const { default: ranks } = await import(${JSON.stringify(ranksModule)});
+    const ranks = require(${JSON.stringify(ranksModule)}).default;
     const encoder = new TextEncoder();
     const parts = ranks.map((value) => (typeof value === 'string' ? encoder.encode(value) : Uint8Array.from(value ?? [])));
     const header = new Uint32Array(ranks.length + 2);
@@ -135,7 +137,7 @@ function readVocabulary(): Promise<Vocabulary> {
     header[ranks.length + 1] = total;
     process.stdout.write(Buffer.concat([Buffer.from(header.buffer), ...parts]));`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '--eval', script], { encoding: 'buffer', maxBuffer: 64 * 2 ** 20 }, (error, stdout) => {
+    execFile(process.execPath, ['--eval', script], { encoding: 'buffer', maxBuffer: 64 * 2 ** 20 }, (error, stdout) => {
       if (error) return reject(new Error(`reading the o200k vocabulary failed: ${error.message}`));
       const count = stdout.readUInt32LE(0);
       const offsetsEnd = 4 * (count + 2);

@@ -16,6 +16,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import type { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { buildParts, createApp, type AppDeps } from '../../src/app';
@@ -254,7 +255,7 @@ async function switchablePglite(): Promise<SwitchableDatabase> {
   // Only this Kysely is used: two drivers on one PGlite would interleave their transactions.
   const pglite = handle.pglite!;
   const sw = new Switch();
-  const db = new Kysely<Database>({ dialect: new SwitchedDialect(new PGliteDialect(pglite), sw) });
+  const db = new Kysely<Database>({ dialect: new SwitchedDialect(new PGliteDialect(pglite as unknown as PGlite), sw) });
   return {
     db,
     outage: {
