@@ -29,7 +29,7 @@ import type { JobHandler, JobServices } from './http/jobs';
 import { bodyLimitBytes, fastJobRoutes } from './http/fast-routes';
 import { Metrics } from './http/metrics';
 import { openapiRouter } from './http/openapi';
-import { requestLog } from './http/request-log';
+import { accessLogger, requestLog } from './http/request-log';
 import { modelsRouter, type CatalogStatus } from './http/models';
 import { webRouter } from './web/router';
 
@@ -105,7 +105,8 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): ht
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(requestLog(deps.logger));
+  const access = accessLogger(deps.logger);
+  app.use(requestLog(access));
   app.use(parts.metrics.middleware());
 
   const services: JobServices = {
@@ -144,6 +145,6 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): ht
   app.use(webRouter({ stripeEnabled: Boolean(deps.config.STRIPE_SECRET_KEY) }));
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(deps.logger));
-  const steps = { logger: deps.logger, metrics: parts.metrics, keys: parts.keys, concurrency: parts.concurrency, jsonLimitBytes: bodyLimitBytes(deps.config.JSON_BODY_LIMIT) };
+  const steps = { logger: deps.logger, access, metrics: parts.metrics, keys: parts.keys, concurrency: parts.concurrency, jsonLimitBytes: bodyLimitBytes(deps.config.JSON_BODY_LIMIT) };
   return fastJobRoutes(jobRoutes, steps, app);
 }

@@ -21,6 +21,8 @@ export const JSON_TYPES = ['application/json', 'application/*+json'];
 
 export interface FastRouteSteps {
   logger: Logger;
+  /** The access log (request-log.ts). */
+  access: Logger;
   metrics: Metrics;
   keys: KeyCache;
   concurrency: ConcurrencyLimiter;
@@ -39,7 +41,7 @@ export function fastJobRoutes(routes: ReadonlyMap<string, JobHandler>, steps: Fa
 }
 
 async function serve(handler: JobHandler, path: string, req: JobRequest, res: JobResponse, steps: FastRouteSteps): Promise<void> {
-  logRequest(steps.logger, req, res);
+  logRequest(steps.access, req, res);
   steps.metrics.track(req, res, () => path);
   res.locals = {};
   try {

@@ -13,16 +13,24 @@ declare module 'node:http' {
   }
 }
 
+/**
+ * The access log: `logger` without its redaction pass, which costs a walk of every line. These
+ * lines hold only the fields written below (id, method, path, status, time), never a header or body.
+ */
+export function accessLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
+}
+
 /** One line per request, written once its response is finished or the client has gone. */
-export function requestLog(logger: Logger) {
+export function requestLog(access: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    logRequest(logger, req, res);
+    logRequest(access, req, res);
     next();
   };
 }
 
-/** Gives the request its id and logs its line when the response closes. */
-export function logRequest(logger: Logger, req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
+/** Gives the request its id and logs its line (on an accessLogger) when the response closes. */
+export function logRequest(access: Logger, req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
   const started = performance.now();
   const id = requestIdFrom(req.headers['x-request-id']);
   req.id = id;
@@ -31,9 +39,9 @@ export function logRequest(logger: Logger, req: IncomingMessage & { originalUrl?
     const path = pathOf(req.originalUrl ?? req.url ?? '/');
     const ms = Math.round(performance.now() - started);
     const fields = { req: { id, method: req.method, url: path }, res: { statusCode: res.statusCode }, responseTime: ms };
-    if (!res.writableFinished) logger.warn(fields, `${req.method} ${path} aborted after ${ms}ms`);
-    else if (res.statusCode >= 500) logger.error(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
-    else logger.info(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
+    if (!res.writableFinished) access.warn(fields, `${req.method} ${path} aborted after ${ms}ms`);
+    else if (res.statusCode >= 500) access.error(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
+    else access.info(fields, `${req.method} ${path} ${res.statusCode} ${ms}ms`);
   });
 }
 

@@ -103,7 +103,7 @@ describe('fastJobRoutes', () => {
   const handedOn: string[] = [];
 
   beforeAll(async () => {
-    const steps = { logger: market.app.deps.logger, metrics: market.app.parts.metrics, keys: market.app.parts.keys, concurrency: market.app.parts.concurrency, jsonLimitBytes: 1024 };
+    const steps = { logger: market.app.deps.logger, access: market.app.deps.logger, metrics: market.app.parts.metrics, keys: market.app.parts.keys, concurrency: market.app.parts.concurrency, jsonLimitBytes: 1024 };
     const routes = new Map([
       [
         '/v1/chat/completions',
