@@ -100,9 +100,19 @@ export class Dispatcher {
   async run<T>(plan: Plan, attempt: Attempt<T>, opts: { requestId: string; signal?: AbortSignal }): Promise<Outcome<T>> {
     const { health, providers, upstreamTimeoutMs, jobDeadlineMs } = this.options;
     const started = Date.now();
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new Error('job deadline passed')), jobDeadlineMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+    // One signal for the attempts, aborted by the deadline or by the client leaving (cheaper than
+    // AbortSignal.any, which every job paid for).
+    const attemptsEnd = new AbortController();
+    const signal = attemptsEnd.signal;
+    let deadlinePassed = false;
+    const timer = setTimeout(() => {
+      deadlinePassed = true;
+      attemptsEnd.abort(new Error('job deadline passed'));
+    }, jobDeadlineMs);
+    // Kept after run() returns: a stream served from this attempt is still cut when the client leaves.
+    const clientLeft = () => attemptsEnd.abort(opts.signal!.reason);
+    if (opts.signal?.aborted) clientLeft();
+    else opts.signal?.addEventListener('abort', clientLeft, { once: true });
     const attempts: AttemptRecord[] = [];
     try {
       for (const candidate of plan.candidates) {
@@ -110,7 +120,7 @@ export class Dispatcher {
         const record: AttemptRecord = { provider: offering.provider, model: offering.model.id, provider_model_id: offering.providerModelId, outcome: 'failed' };
         attempts.push(record);
         if (opts.signal?.aborted) throw clientWentAway();
-        if (deadline.signal.aborted) {
+        if (deadlinePassed) {
           Object.assign(record, { outcome: 'skipped', reason: 'job deadline passed', kind: 'timeout' });
           break;
         }
@@ -144,7 +154,7 @@ export class Dispatcher {
             health.recordFailure(offering.key, offering.provider, { kind: 'released', reason: 'client went away' });
             throw clientWentAway();
           }
-          if (deadline.signal.aborted) {
+          if (deadlinePassed) {
             Object.assign(record, { reason: 'job deadline passed', kind: 'timeout', status: null });
             health.recordFailure(offering.key, offering.provider, { kind: 'failure', reason: 'job deadline passed' });
             continue;

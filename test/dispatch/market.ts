@@ -40,6 +40,8 @@ export interface HostMock {
   mock: MockUpstream;
   delayMs: number;
   paceMs: number;
+  /** Responses the gateway closed before they were finished (a client that left cuts its upstream). */
+  abandoned: number;
   /** Chat completion calls received so far. */
   calls(): number;
 }
@@ -68,12 +70,16 @@ async function startHost(host: Host): Promise<HostMock> {
     mock: undefined as unknown as MockUpstream,
     delayMs: 0,
     paceMs: 0,
+    abandoned: 0,
     calls: () => state.mock.requests.filter((r) => r.path.endsWith('/chat/completions')).length,
   };
   const route: Route = {
     method: chat.method,
     path: chat.path,
     async handle(req, res, ctx) {
+      res.once('close', () => {
+        if (!res.writableFinished) state.abandoned++;
+      });
       if (state.delayMs) await sleep(state.delayMs);
       if (state.paceMs) pace(res, state.paceMs);
       return chat.handle(req, res, ctx);

@@ -107,6 +107,7 @@ describe('streamed chat', () => {
 
   it('bills a client that disconnects mid-stream for what was delivered, and releases the hold', async () => {
     market.hosts.groq.paceMs = 150;
+    const abandonedBefore = market.hosts.groq.abandoned;
     const { key, accountId } = await fundedKey(market.app, '1');
     const controller = new AbortController();
     const response = await fetch(`${market.app.url}/v1/chat/completions`, {
@@ -135,6 +136,8 @@ describe('streamed chat', () => {
     expect(await balance(accountId)).toEqual({ balance_micros: 1_000_000 - event.cost_micros, held_micros: 0 });
     // The host did nothing wrong: its health stays clean.
     expect(market.health.offeringView('groq:acme/open-70b')).toMatchObject({ consecutive_failures: 0, last_error: null });
+    // And its stream was cut, not read to the end for nobody.
+    expect(market.hosts.groq.abandoned).toBe(abandonedBefore + 1);
   });
 
   it('releases the hold and charges nothing when every offering fails before the stream starts', async () => {
