@@ -2,7 +2,8 @@
 // (PostgreSQL compiled to WebAssembly) in a folder under DATA_DIR, so `npm start` needs nothing else.
 import path from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { PGlite } from '@electric-sql/pglite';
 import { PgliteWorker } from './pglite-worker';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -79,7 +80,7 @@ async function openPglite(dataDir: string | undefined, template: Blob | undefine
   if (dataDir) {
     location = path.resolve(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
-    if (!template && !existsSync(path.join(location, 'PG_VERSION'))) await initdbInWorker(location);
+    if (!template && !existsSync(path.join(location, 'PG_VERSION'))) await initdb(location);
   }
   const pglite = await PgliteWorker.open({ location, template, config: PGLITE_CONFIG });
   // The dialect calls query() and close(), which the worker's proxy answers as PGlite would.
@@ -89,19 +90,17 @@ async function openPglite(dataDir: string | undefined, template: Blob | undefine
 
 /**
  * A new data folder's initdb takes 500+ MB that a process never hands back to the system (the
- * gateway sat at 950 MB RSS after a first start, 300 MB after a restart). It runs in a worker
- * thread instead, whose memory goes when the thread ends.
+ * gateway sat at 950 MB RSS after a first start, 300 MB after a restart). It runs in a short-lived
+ * child process instead: in a worker thread, the allocator still kept about 120 MB of it.
  */
-async function initdbInWorker(location: string): Promise<void> {
-  const engine = import.meta.resolve('@electric-sql/pglite');
-  const script = `import(${JSON.stringify(engine)}).then(async ({ PGlite }) => {
-    const db = await PGlite.create(${JSON.stringify(location)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONFIG)} });
-    await db.close();
-  });`;
-  const worker = new Worker(script, { eval: true });
+async function initdb(location: string): Promise<void> {
+  const engine = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = `require(${JSON.stringify(engine)}).PGlite.create(${JSON.stringify(location)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONFIG)} }).then((db) => db.close());`;
   await new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`PGlite initdb exited with code ${code}`))));
+    execFile(process.execPath, ['--eval', script], (error, _stdout, stderr) => {
+      if (error) reject(new Error(`PGlite initdb failed: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
   });
 }
 
