@@ -1,4 +1,5 @@
-// Builds the express app from its dependencies. It never listens: main.ts (or a test) does.
+// Builds the API (express, with the JSON job routes in front of it) from its dependencies. It never
+// listens: main.ts (or a test) does.
 import type http from 'node:http';
 import express from 'express';
 import type { Kysely } from 'kysely';
