@@ -3,7 +3,7 @@
 // does not parse, or an end without [DONE] throws UpstreamError.
 import type { z } from 'zod';
 import { UpstreamError } from '../../errors';
-import { ChatCompletionChunk, type ChatUsage } from '../../tasks/chat';
+import type { ChatCompletionChunk, ChatUsage } from '../../tasks/chat';
 import { conformTo } from './openai-chat-schemas';
 import { readSse, truncatedStream, type SseEvent } from './sse';
 import { upstreamErrorMessage } from './upstream';
@@ -15,7 +15,7 @@ import { upstreamErrorMessage } from './upstream';
 export async function* readChatStream(
   provider: string,
   body: AsyncIterable<Buffer | Uint8Array | string>,
-  hostChunk: z.ZodType<unknown>,
+  hostChunk: z.ZodType<ChatCompletionChunk>,
   measure: (output: string) => Promise<ChatUsage>,
 ): AsyncGenerator<ChatCompletionChunk> {
   let finished = false;
@@ -53,7 +53,7 @@ async function* eventsUntilCut(provider: string, body: AsyncIterable<Buffer | Ui
   }
 }
 
-function parseChunk(provider: string, data: string, hostChunk: z.ZodType<unknown>): ChatCompletionChunk {
+function parseChunk(provider: string, data: string, hostChunk: z.ZodType<ChatCompletionChunk>): ChatCompletionChunk {
   let json: unknown;
   try {
     json = JSON.parse(data);
@@ -64,7 +64,7 @@ function parseChunk(provider: string, data: string, hostChunk: z.ZodType<unknown
   if (failure !== null) {
     throw new UpstreamError(provider, 'protocol', `${provider} failed mid-stream: ${upstreamErrorMessage(data) ?? failure}`);
   }
-  return conformTo(provider, ChatCompletionChunk, conformTo(provider, hostChunk, json));
+  return conformTo(provider, hostChunk, json);
 }
 
 /** OpenAI-style hosts end a failing stream with `data: {"error": …}`; Groq also with `x_groq.error`. */

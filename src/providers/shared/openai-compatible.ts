@@ -62,7 +62,7 @@ export function openAICompatibleChat(profile: ChatHostProfile): ChatAdapter {
   return {
     async chat(request: ChatRequest, ctx: CallContext): Promise<Metered<ChatCompletion>> {
       const { data } = await callJson(call(request, ctx, false), schemas.completion);
-      const result = conformTo(ctx.provider, ChatCompletion, data);
+      const result: ChatCompletion = data;
       const usage = result.usage ?? (await measureChatUsage(request, completionText(result)));
       return { result, units: chatUnits(usage) };
     },
