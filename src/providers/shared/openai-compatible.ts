@@ -3,11 +3,11 @@
 // the host takes under which names, and where it reports usage. The code only knows the handful
 // of shapes those differences take.
 import type { Units } from '../../catalog/price';
-import { ChatCompletion, type ChatMessage, type ChatRequest, type ChatUsage } from '../../tasks/chat';
+import type { ChatCompletion, ChatMessage, ChatRequest, ChatUsage } from '../../tasks/chat';
 import type { CallContext, ChatAdapter, ChatStream, Metered } from '../types';
 import { bearerHeaders, joinUrl } from './auth';
 import { measureChatUsage } from './openai-chat-measure';
-import { conformTo, hostChatSchemas } from './openai-chat-schemas';
+import { hostChatSchemas } from './openai-chat-schemas';
 import { readChatStream } from './openai-chat-stream';
 import { callJson, callUpstream } from './upstream';
 
