@@ -1,9 +1,9 @@
 // Counting o200k_base tokens (the GPT-4o / GPT-5 vocabulary) with the vocabulary packed into three
 // typed arrays of about 5 MB. gpt-tokenizer keeps it as a Map of 200,000 strings plus its source and
-// a merge cache: 60 MB of resident memory in every replica, a third of the gateway's. The vocabulary
-// comes from gpt-tokenizer still, read once by a short-lived child process;
-// counting here is tiktoken's byte-pair merge over the same split pattern and gives the same
-// counts (test/tokenizer/o200k.test.ts compares them over a varied corpus).
+// a merge cache: about 40 MB more resident memory in every replica (idle gateway 173 → 133 MB). The
+// vocabulary comes from gpt-tokenizer still, read once by a short-lived child process; counting here
+// is tiktoken's byte-pair merge over the same split pattern and gives the same counts
+// (test/tokenizer/o200k.test.ts compares them over a varied corpus).
 //
 // Special tokens (<|endoftext|> …) in the text are counted as the ordinary text they are: a prompt
 // or an answer may contain them, and neither is ever sent as a special token.
