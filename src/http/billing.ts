@@ -6,8 +6,6 @@ import type { Kysely } from 'kysely';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { UsdAmount, type KeyCache } from '../billing/keys';
-import { createCheckoutSession, createStripeClient } from '../billing/stripe';
-import { applyStripeEvent, verifyStripeEvent } from '../billing/stripe-webhook';
 import { formatUsd } from '../catalog/price';
 import type { Config } from '../config';
 import type { Database } from '../db/schema';
@@ -39,18 +37,23 @@ export interface BillingDeps {
 
 export function billingRouter(deps: BillingDeps): Router {
   const router = Router();
-  const stripe = deps.stripe !== undefined ? deps.stripe : createStripeClient(deps.config);
+  // Stripe's SDK (about 20 MB resident) loads on first use, and only where Stripe is configured.
+  let stripe: Promise<Stripe | null> | null = deps.stripe !== undefined ? Promise.resolve(deps.stripe) : null;
+  const stripeClient = () =>
+    (stripe ??= deps.config.STRIPE_SECRET_KEY ? import('../billing/stripe').then(({ createStripeClient }) => createStripeClient(deps.config)) : Promise.resolve(null));
 
   router.post('/webhook', express.raw({ type: ['application/json', 'application/*+json'], limit: WEBHOOK_BODY_LIMIT, inflate: false }), async (req, res) => {
     const secret = deps.config.STRIPE_WEBHOOK_SECRET;
     if (!secret) throw new ServiceUnavailable('Stripe webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET).');
     if (!Buffer.isBuffer(req.body)) throw new UnsupportedMediaType('A Stripe webhook body is application/json.');
+    const { applyStripeEvent, verifyStripeEvent } = await import('../billing/stripe-webhook');
     const event = verifyStripeEvent(req.body, req.get('stripe-signature'), secret);
     const outcome = await applyStripeEvent(deps.db, deps.logger, event);
     res.json({ received: true, event_id: event.id, outcome });
   });
 
   router.post('/checkout', requireKey(deps.keys), express.json({ limit: '16kb', strict: true }), async (req, res) => {
+    const stripe = await stripeClient();
     if (!stripe) throw new ServiceUnavailable('Card top-ups are not available: Stripe is not configured on this server.');
     if (!req.is('application/json')) throw new UnsupportedMediaType('Send the checkout request as application/json.');
     const input = CheckoutInput.parse(req.body);
@@ -58,6 +61,7 @@ export function billingRouter(deps: BillingDeps): Router {
     const account = await deps.db.selectFrom('accounts').select(['id', 'stripe_customer_id']).where('id', '=', accountId).executeTakeFirst();
     if (!account) throw new NotFound(`No account "${accountId}".`);
     const urls = redirectUrls(deps.config, input);
+    const { createCheckoutSession } = await import('../billing/stripe');
     const session = await createCheckoutSession(stripe, { account, amountMicros: input.amount_usd, ...urls });
     res.json({
       id: session.id,
