@@ -26,6 +26,7 @@ import { ocrRouter } from './http/ocr';
 import { translations } from './http/translations';
 import { speechRouter } from './http/speech';
 import { transcriptionRouter } from './http/transcription';
+import { JSON_TYPES } from './http/body';
 import type { JobHandler, JobServices } from './http/jobs';
 import { bodyLimitBytes, fastJobRoutes } from './http/fast-routes';
 import { Metrics } from './http/metrics';
@@ -119,7 +120,8 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): ht
     meterUsage: Boolean(deps.config.STRIPE_SECRET_KEY && deps.config.STRIPE_METER_EVENT_NAME),
     logPrompts: deps.config.LOG_PROMPTS,
   };
-  const jsonBody = express.json({ limit: deps.config.JSON_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] });
+  const jsonLimitBytes = bodyLimitBytes(deps.config.JSON_BODY_LIMIT);
+  const jsonBody = express.json({ limit: jsonLimitBytes, strict: true, type: JSON_TYPES });
   // The JSON job routes: served by fastJobRoutes below, and here for the requests it hands on (a
   // query string, a compressed or non-UTF-8 body), first, with the same steps: body, key, concurrency.
   const jobRoutes = new Map<string, JobHandler>([
@@ -146,6 +148,6 @@ export function createApp(deps: AppDeps, parts: AppParts = buildParts(deps)): ht
   app.use(webRouter({ stripeEnabled: Boolean(deps.config.STRIPE_SECRET_KEY) }));
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(deps.logger));
-  const steps = { logger: deps.logger, access, metrics: parts.metrics, keys: parts.keys, concurrency: parts.concurrency, jsonLimitBytes: bodyLimitBytes(deps.config.JSON_BODY_LIMIT) };
+  const steps = { logger: deps.logger, access, metrics: parts.metrics, keys: parts.keys, concurrency: parts.concurrency, jsonLimitBytes };
   return fastJobRoutes(jobRoutes, steps, app);
 }

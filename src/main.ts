@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       import('./providers/index'),
       import('./providers/registry'),
     ]);
-  // The tokenizer's vocabulary is read in a worker while the rest starts, so no job waits for it.
+  // The tokenizer's vocabulary is read (by a short-lived child process) while the rest starts, so no job waits for it.
   const tokenizer = import('./tokenizer/o200k').then(({ o200k }) => o200k());
   providers = createProviderRegistry(config, ALL_PROVIDERS);
   const catalog = await loadCatalog(config.CATALOG_DIR);

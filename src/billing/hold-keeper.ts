@@ -5,6 +5,7 @@
 // replica dies) the hold expires as before. One timer per process extends every running hold in one
 // statement.
 import type { Kysely } from 'kysely';
+import { onePerDatabase } from '../db/per-database';
 import type { Database } from '../db/schema';
 import { HOLD_TTL_MS } from './ledger';
 
@@ -23,9 +24,6 @@ export async function extendHolds(db: Kysely<Database>, requestIds: string[], no
   return rows.map((r) => r.request_id);
 }
 
-/** One keeper per database, as LedgerBatch: all the process's running holds share one timer. */
-const keepers = new WeakMap<Kysely<Database>, HoldKeeper>();
-
 /** Most request ids in one update. */
 const MAX_IDS = 1_000;
 
@@ -35,14 +33,8 @@ export class HoldKeeper {
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
 
-  static for(db: Kysely<Database>): HoldKeeper {
-    let keeper = keepers.get(db);
-    if (!keeper) {
-      keeper = new HoldKeeper(db);
-      keepers.set(db, keeper);
-    }
-    return keeper;
-  }
+  /** One keeper per database: all the process's running holds share one timer. */
+  static readonly for = onePerDatabase((db) => new HoldKeeper(db));
 
   /** A third of the TTL leaves two refreshes to miss (a database outage) before a hold expires. */
   everyMs = HOLD_TTL_MS / 3;

@@ -18,6 +18,7 @@
 //   never double-billed), and its leases are released by the hold sweeper when they expire.
 import type { Kysely } from 'kysely';
 import { isDatabaseUnavailable, retryWhileDatabaseUnavailable } from '../db/availability';
+import { onePerDatabase } from '../db/per-database';
 import type { Database } from '../db/schema';
 import { PaymentRequired } from '../errors';
 import { newId } from '../ids';
@@ -59,8 +60,6 @@ interface Running {
 
 type Queued = { kind: 'settle'; settlement: Settlement } | { kind: 'shrink'; leaseId: string; amountMicros: number } | { kind: 'release'; leaseId: string };
 
-const ledgers = new WeakMap<Kysely<Database>, CreditLeases>();
-
 export class CreditLeases {
   private readonly options: LeaseOptions;
   private readonly batch: LedgerBatch;
@@ -76,15 +75,8 @@ export class CreditLeases {
   private unavailable: unknown = null;
   private closed = false;
 
-  /** One per database, as LedgerBatch: every job of a process shares its leases. */
-  static for(db: Kysely<Database>): CreditLeases {
-    let ledger = ledgers.get(db);
-    if (!ledger) {
-      ledger = new CreditLeases(db);
-      ledgers.set(db, ledger);
-    }
-    return ledger;
-  }
+  /** One per database: every job of a process shares its leases and their LedgerBatch queue. */
+  static readonly for = onePerDatabase((db) => new CreditLeases(db));
 
   constructor(
     private readonly db: Kysely<Database>,

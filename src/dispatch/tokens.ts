@@ -16,13 +16,12 @@ const MESSAGE_OVERHEAD_TOKENS = 4;
 
 export async function estimateTextTokens(text: string): Promise<number> {
   const tokenizer = await o200k();
-  const countTokens = (slice: string) => tokenizer.count(slice);
-  if (text.length <= EXACT_LIMIT_CHARS) return countTokens(text);
+  if (text.length <= EXACT_LIMIT_CHARS) return tokenizer.count(text);
   // A fixed bound (bytes / 3) ran 30-60 % over on prose, enough to refuse prompts that fit a model's
   // window and to over-bill long cut streams; sampling measures this text's own rate.
   const step = Math.floor((text.length - SLICE_CHARS) / (SAMPLE_SLICES - 1));
   let sampledTokens = 0;
-  for (let i = 0; i < SAMPLE_SLICES; i++) sampledTokens += countTokens(text.slice(i * step, i * step + SLICE_CHARS));
+  for (let i = 0; i < SAMPLE_SLICES; i++) sampledTokens += tokenizer.count(text.slice(i * step, i * step + SLICE_CHARS));
   return Math.ceil(((text.length * sampledTokens) / (SAMPLE_SLICES * SLICE_CHARS)) * SAMPLE_MARGIN);
 }
 

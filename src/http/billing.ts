@@ -10,6 +10,7 @@ import { formatUsd } from '../catalog/price';
 import type { Config } from '../config';
 import type { Database } from '../db/schema';
 import { InvalidRequest, NotFound, ServiceUnavailable, UnsupportedMediaType } from '../errors';
+import { lazy } from '../lazy';
 import type { Logger } from '../log';
 import { keyOf, requireKey } from './auth';
 
@@ -38,9 +39,10 @@ export interface BillingDeps {
 export function billingRouter(deps: BillingDeps): Router {
   const router = Router();
   // Stripe's SDK (about 20 MB resident) loads on first use, and only where Stripe is configured.
-  let stripe: Promise<Stripe | null> | null = deps.stripe !== undefined ? Promise.resolve(deps.stripe) : null;
-  const stripeClient = () =>
-    (stripe ??= deps.config.STRIPE_SECRET_KEY ? import('../billing/stripe').then(({ createStripeClient }) => createStripeClient(deps.config)) : Promise.resolve(null));
+  const stripeClient = lazy(async () => {
+    if (deps.stripe !== undefined) return deps.stripe;
+    return deps.config.STRIPE_SECRET_KEY ? (await import('../billing/stripe')).createStripeClient(deps.config) : null;
+  });
 
   router.post('/webhook', express.raw({ type: ['application/json', 'application/*+json'], limit: WEBHOOK_BODY_LIMIT, inflate: false }), async (req, res) => {
     const secret = deps.config.STRIPE_WEBHOOK_SECRET;

@@ -4,7 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import typeis from 'type-is';
 import { InvalidRequest, UnsupportedMediaType } from '../errors';
 
-const JSON_TYPES = ['application/json', 'application/*+json'];
+/** The media types read as JSON, as express.json reads them here. */
+export const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /** The body's fields; `types` are the content types the endpoint reads (JSON by default). */
 export function jobFields(req: IncomingMessage & { body?: unknown }, types: string[] = JSON_TYPES): Record<string, unknown> {

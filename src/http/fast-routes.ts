@@ -11,13 +11,12 @@ import typeis from 'type-is';
 import type { KeyCache } from '../billing/keys';
 import type { Logger } from '../log';
 import { authenticate } from './auth';
+import { JSON_TYPES } from './body';
 import type { ConcurrencyLimiter } from './concurrency';
 import { respondWithError } from './errors';
 import type { JobHandler, JobRequest, JobResponse } from './jobs';
 import type { Metrics } from './metrics';
 import { logRequest } from './request-log';
-
-export const JSON_TYPES = ['application/json', 'application/*+json'];
 
 export interface FastRouteSteps {
   logger: Logger;
