@@ -95,7 +95,7 @@ export async function startGateway(options: { upstream: string; database: Databa
   if (options.database.engine === 'pglite') env.DATA_DIR = options.database.dataDir;
   else env.DATABASE_URL = schemaUrl(options.database);
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-  const child = startChild({ name: 'switchyard', nodeArgs: [...profile, '--enable-source-maps'], script: path.join(ROOT, 'dist/main.js'), env, logFile: options.logFile, cwd: ROOT });
+  const child = startChild({ name: 'switchyard', nodeArgs: [...profile, '--max-semi-space-size=8', '--enable-source-maps'], script: path.join(ROOT, 'dist/main.js'), env, logFile: options.logFile, cwd: ROOT });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/readyz`, child);

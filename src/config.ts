@@ -39,7 +39,7 @@ const EnvSchema = z.object({
    * runs, in percent; 0 leaves it to V8, which lets a busy gateway's heap grow to several times its
    * live size.
    */
-  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(400).default(20),
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(400).default(40),
   /** Per-attempt upstream timeout and the whole job's deadline. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   JOB_DEADLINE_MS: z.coerce.number().int().positive().default(180_000),

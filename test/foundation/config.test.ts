@@ -8,7 +8,7 @@ describe('configuration', () => {
     expect(config.DATA_DIR).toBe('./data');
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.priceMarkupPpm).toBe(0n);
-    expect(config.HEAP_GROWTH_PERCENT).toBe(20);
+    expect(config.HEAP_GROWTH_PERCENT).toBe(40);
   });
 
   it('takes a heap growth bound from 0 (V8 decides) to 400 percent', () => {

@@ -65,6 +65,6 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('USER node');
     expect(dockerfile).toContain('HEALTHCHECK');
     expect(dockerfile).toContain('RUN node scripts/build.mjs');
-    expect(dockerfile).toMatch(/CMD \["node", "--enable-source-maps", "dist\/main.js"\]/);
+    expect(dockerfile).toMatch(/CMD \["node", "--max-semi-space-size=8", "--enable-source-maps", "dist\/main.js"\]/);
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ADMIN = 'startup-test-admin-token-0123456789';
 /** What `npm start` runs once `npm run build` has written dist/. */
-const GATEWAY = ['--enable-source-maps', 'dist/main.js'];
+const GATEWAY = ['--max-semi-space-size=8', '--enable-source-maps', 'dist/main.js'];
 
 interface Gateway {
   child: ChildProcess;
