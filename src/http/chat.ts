@@ -79,7 +79,7 @@ async function streamChat(services: JobServices, req: JobRequest, res: JobRespon
         const iterator = (await adapter.chat!.chatStream(request, ctx))[Symbol.asyncIterator]();
         return { iterator, first: await iterator.next() };
       },
-      { requestId: admitted.requestId, signal: admitted.signal },
+      { requestId: admitted.requestId, job: admitted.job },
     );
   } catch (error) {
     await releaseJobHold(services, admitted.requestId);
@@ -113,13 +113,13 @@ async function streamChat(services: JobServices, req: JobRequest, res: JobRespon
       if (chunk.choices.length || !chunk.usage) {
         res.write(`data: ${JSON.stringify({ ...chunk, model: modelId, usage: wantsUsage ? null : undefined })}\n\n`);
       }
-      if (admitted.signal.aborted) break;
+      if (admitted.job.signal.aborted) break;
       next = await iterator.next();
     }
   } catch (error) {
     failure = error;
   }
-  const complete = next.done === true && failure === null && !admitted.signal.aborted;
+  const complete = next.done === true && failure === null && !admitted.job.signal.aborted;
   await finishStream(services, req, admitted, outcome, res, { complete, reported, delivered, last, failure, wantsUsage, modelId, promptTokens: job.measure.promptTokens ?? 0 });
 }
 
@@ -140,7 +140,7 @@ async function finishStream(
 ): Promise<void> {
   const { offering, estimate } = outcome.served;
   // A client that left cut its own stream: that says nothing about the host's health.
-  if (s.failure instanceof UpstreamError && !admitted.signal.aborted) services.dispatcher.recordUpstreamFailure(offering, s.failure);
+  if (s.failure instanceof UpstreamError && !admitted.job.signal.aborted) services.dispatcher.recordUpstreamFailure(offering, s.failure);
   // Billed: the provider's own count when the stream completed, else what was delivered.
   const units: Units = s.complete && s.reported ? s.reported : { input_tokens: s.promptTokens, output_tokens: await estimateTextTokens(s.delivered) };
   const charge = chargeFor(billableUnits(units, { ...estimate.units, output_tokens: units.output_tokens }, offering), offering, services.markupPpm);

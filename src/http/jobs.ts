@@ -63,12 +63,17 @@ export function parsePreferences(raw: unknown): ProviderPreferences {
 
 /** Aborted when the client goes away before the response is complete. */
 export function clientSignal(req: JobRequest, res: JobResponse): AbortSignal {
+  return clientController(req, res).signal;
+}
+
+/** A controller the client's going away aborts; the dispatcher aborts it too at the job's deadline. */
+function clientController(req: JobRequest, res: JobResponse): AbortController {
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client went away'));
   });
   req.on('aborted', () => controller.abort(new Error('client went away')));
-  return controller.signal;
+  return controller;
 }
 
 /** Units to bill: the provider's own report, with any priced unit it left out taken from the estimate. */
@@ -104,7 +109,8 @@ export interface Admitted {
   key: AuthenticatedKey;
   plan: Plan;
   requestId: string;
-  signal: AbortSignal;
+  /** Aborted when the client goes away, or by the dispatcher when the job's deadline passes. */
+  job: AbortController;
 }
 
 /**
@@ -132,7 +138,7 @@ export async function admitJob(services: JobServices, req: JobRequest, res: JobR
   const plan = services.dispatcher.plan({ ...job, policy: key.policy });
   const requestId = jobRequestId(services, req, res);
   await CreditLeases.for(services.db).placeHold({ requestId, key, amountMicros: plan.holdMicros });
-  return { key, plan, requestId, signal: clientSignal(req, res) };
+  return { key, plan, requestId, job: clientController(req, res) };
 }
 
 /**
@@ -150,7 +156,7 @@ export async function runBufferedJob<T>(
   const admitted = await admitJob(services, req, res, job, tokens);
   let outcome: Outcome<Metered<T>>;
   try {
-    outcome = await services.dispatcher.run(admitted.plan, attempt, { requestId: admitted.requestId, signal: admitted.signal });
+    outcome = await services.dispatcher.run(admitted.plan, attempt, { requestId: admitted.requestId, job: admitted.job });
   } catch (error) {
     await releaseJobHold(services, admitted.requestId);
     throw error;

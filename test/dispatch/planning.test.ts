@@ -235,7 +235,7 @@ describe('Dispatcher.plan', () => {
       const health = new HealthTracker();
       const client = new AbortController();
       setTimeout(() => client.abort(new Error('client went away')), 100);
-      const run = dispatcher(0n, { health }).run(dispatcher().plan(chatJob()), hang, { requestId: 'req_gone', signal: client.signal });
+      const run = dispatcher(0n, { health }).run(dispatcher().plan(chatJob()), hang, { requestId: 'req_gone', job: client });
       await expect(run).rejects.toThrow('The client closed the connection before the job finished.');
       expect(health.offeringView('groq:acme/open-70b')).toMatchObject({ consecutive_failures: 0, calls: 0 });
       expect(health.available('groq:acme/open-70b', 'groq')).toBe(true);
