@@ -1,6 +1,7 @@
 // POST /v1/chat/completions — OpenAI's request and response, streamed or not, served by the cheapest
 // healthy chat offering. The cost reaches the client as x-switchyard-cost-usd (buffered) and as
 // usage.cost_usd (body, and the final usage chunk of a stream).
+import { z } from 'zod';
 import { HoldKeeper } from '../billing/hold-keeper';
 import { CreditLeases } from '../billing/leases';
 import { formatUsd, type Units } from '../catalog/price';
@@ -28,10 +29,13 @@ import {
   type JobServices,
 } from './jobs';
 
+/** The request schema compiled (zod's AOT fast path; invalid input falls back to the runtime parser, same errors). */
+const chatRequest = z.compile(ChatRequest);
+
 export function chatCompletions(services: JobServices): JobHandler {
   return async (req, res) => {
     const { provider, ...body } = (req.body ?? {}) as Record<string, unknown>;
-    const request = ChatRequest.parse(body);
+    const request = chatRequest.parse(body);
     const promptTokens = await estimatePromptTokens(request);
     const features = chatFeatures(request);
     const job: Omit<Job, 'policy'> = {
