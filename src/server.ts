@@ -16,13 +16,11 @@ export async function listen(
   options: { port: number; host: string; timeoutMs: number; logger: Logger; onDraining?: () => void; onDrained?: () => Promise<void> },
 ): Promise<RunningServer> {
   const server = http.createServer({ keepAliveTimeout: 65_000 }, handler);
-  let inFlight = 0;
   let idle: (() => void) | null = null;
   let draining = false;
   const open = new OpenResponses();
   server.on('request', (_req, res) => {
-    inFlight++;
-    open.add(res);
+    const slot = open.add(res);
     // While draining, a keep-alive client would otherwise go on sending requests on its open
     // connection, and the drain would never end: tell it to close, and close sockets as they idle.
     if (draining) res.setHeader('connection', 'close');
@@ -30,8 +28,8 @@ export async function listen(
       if (draining) server.closeIdleConnections();
     });
     res.on('close', () => {
-      inFlight--;
-      if (inFlight === 0) idle?.();
+      open.remove(slot);
+      if (open.size === 0) idle?.();
     });
   });
   server.on('clientError', answerClientError);
@@ -49,10 +47,10 @@ export async function listen(
       for (const res of open.list()) if (!res.headersSent) res.setHeader('connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
+      const drained = open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
       const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.timeoutMs).unref());
       if ((await Promise.race([drained, timedOut])) === 'timeout') {
-        options.logger.warn({ inFlight }, 'shutdown timeout: closing remaining connections');
+        options.logger.warn({ inFlight: open.size }, 'shutdown timeout: closing remaining connections');
         server.closeAllConnections();
       }
       await closed;
@@ -72,13 +70,21 @@ class OpenResponses {
   private readonly slots: (http.ServerResponse | undefined)[] = [];
   private readonly free: number[] = [];
 
-  add(res: http.ServerResponse): void {
+  /** Returns the response's slot, for remove() when it closes. */
+  add(res: http.ServerResponse): number {
     const slot = this.free.pop() ?? this.slots.length;
     this.slots[slot] = res;
-    res.once('close', () => {
-      this.slots[slot] = undefined;
-      this.free.push(slot);
-    });
+    return slot;
+  }
+
+  /** Responses in flight. */
+  get size(): number {
+    return this.slots.length - this.free.length;
+  }
+
+  remove(slot: number): void {
+    this.slots[slot] = undefined;
+    this.free.push(slot);
   }
 
   list(): http.ServerResponse[] {

@@ -1,15 +1,15 @@
 // The gateway as `npm start` runs it (built with `npm run build`, run from dist/): a real process, its
 // own data folder, signals.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ADMIN = 'startup-test-admin-token-0123456789';
-/** What `npm start` runs once `npm run build` has written dist/. */
-const GATEWAY = ['--max-semi-space-size=8', '--enable-source-maps', 'dist/main.js'];
+/** What `npm start` runs once `npm run build` has written dist/: Node's arguments from its last command. */
+const GATEWAY = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(' && ').at(-1)!.split(' ').slice(1);
 
 interface Gateway {
   child: ChildProcess;
