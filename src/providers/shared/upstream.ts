@@ -50,11 +50,16 @@ export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse
     return { status: response.statusCode, headers, body: response.body };
   }
   const text = await readCapped(response.body, MAX_ERROR_BODY).catch(() => '');
-  throw new UpstreamError(
+  throw httpError(call, response.statusCode, headers, text);
+}
+
+/** A non-2xx answer as the error the dispatcher acts on: the provider's own message, and any retry delay it gave. */
+function httpError(call: UpstreamCall, status: number, headers: Record<string, string>, text: string): UpstreamError {
+  return new UpstreamError(
     call.provider,
     'http',
-    `${call.provider} answered ${response.statusCode}: ${upstreamErrorMessage(text) ?? (text.slice(0, 300) || 'no body')}`,
-    response.statusCode,
+    `${call.provider} answered ${status}: ${upstreamErrorMessage(text) ?? (text.slice(0, 300) || 'no body')}`,
+    status,
     retryAfterMs(headers) ?? call.retryAfterFromBody?.(text) ?? null,
   );
 }
@@ -64,9 +69,73 @@ export async function callJson<T extends z.ZodType>(
   call: UpstreamCall,
   schema: T,
 ): Promise<{ data: z.infer<T>; headers: Record<string, string> }> {
-  const response = await callUpstream(call);
-  const text = await readBody(call.provider, response.body, call.maxBytes ?? 32 * 1024 * 1024);
-  return { data: parseUpstreamJson(call.provider, text, schema), headers: response.headers };
+  const { text, headers } = await callText(call, call.maxBytes ?? 32 * 1024 * 1024);
+  return { data: parseUpstreamJson(call.provider, text, schema), headers };
+}
+
+/**
+ * A call whose whole answer is wanted at once, on undici's dispatcher API: the bytes are collected
+ * as they arrive. request() would set up a Readable body stream, an async resource and an abort
+ * listener through events.addAbortListener for a caller that reads the body later, and iterating
+ * that stream costs a promise per chunk: on the chat path that was most of undici's share of the
+ * CPU beyond what a bare proxy spends. Failures are those of callUpstream: a non-2xx answer is an
+ * UpstreamError with the provider's message and any retry delay.
+ */
+function callText(call: UpstreamCall, limit: number): Promise<{ text: string; headers: Record<string, string> }> {
+  const { signal, provider } = call;
+  if (signal?.aborted) return Promise.reject(new UpstreamError(provider, 'aborted', `${provider} call aborted`));
+  const url = new URL(call.url);
+  return new Promise((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | null = null;
+    let status = 0;
+    let headers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onAbort = () => controller?.abort(new undiciErrors.RequestAbortedError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const fail = (error: unknown) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(toUpstreamError(provider, error));
+    };
+    agent.dispatch(
+      {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: call.method ?? 'POST',
+        headers: call.headers,
+        body: call.body,
+        headersTimeout: call.timeoutMs,
+        bodyTimeout: call.timeoutMs,
+      },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (signal?.aborted) c.abort(new undiciErrors.RequestAbortedError());
+        },
+        onResponseStart(c, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = flattenHeaders(responseHeaders);
+        },
+        onResponseData(c, chunk) {
+          size += chunk.length;
+          const ok = status >= 200 && status < 300;
+          // An error body is read only as far as its message needs; an answer past the limit is refused.
+          if (!ok && size > MAX_ERROR_BODY) return;
+          if (ok && size > limit) return c.abort(new UpstreamError(provider, 'protocol', `${provider} sent more than ${limit} bytes`));
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          signal?.removeEventListener('abort', onAbort);
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (status >= 200 && status < 300) resolve({ text, headers });
+          else reject(httpError(call, status, headers, text));
+        },
+        onResponseError(c, error) {
+          fail(error);
+        },
+      },
+    );
+  });
 }
 
 /** Sends the call and returns the whole body as bytes (audio). */
@@ -106,23 +175,13 @@ export function parseUpstreamJson<T extends z.ZodType>(provider: string, text: s
   return parsed.data;
 }
 
-async function readBody(provider: string, body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string> {
-  try {
-    return await readCapped(body, limit, provider);
-  } catch (error) {
-    throw toUpstreamError(provider, error);
-  }
-}
-
-async function readCapped(body: AsyncIterable<Buffer | Uint8Array>, limit: number, provider?: string): Promise<string> {
+/** The start of an error body, for its message. */
+async function readCapped(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > limit) {
-      if (provider) throw new UpstreamError(provider, 'protocol', `${provider} sent more than ${limit} bytes`);
-      break;
-    }
+    if (size > limit) break;
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks).toString('utf8');
