@@ -4,8 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { UpstreamError } from '../../src/errors';
 import { callJson } from '../../src/providers/shared/upstream';
+import { upstreamFailure as failure } from '../helpers/upstream-failures';
 
 const Answer = z.object({ ok: z.boolean(), text: z.string() });
 
@@ -48,15 +48,6 @@ afterAll(async () => {
 
 const call = (path: string, extra: Partial<Parameters<typeof callJson>[0]> = {}) =>
   ({ provider: 'testhost', url: `${base}${path}`, headers: { 'content-type': 'application/json' }, body: '{"q":1}', timeoutMs: 2_000, ...extra }) as Parameters<typeof callJson>[0];
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
 
 describe('callJson', () => {
   it('sends the body and returns the parsed answer, multi-byte text across chunks intact, with its headers', async () => {
