@@ -21,6 +21,8 @@ export interface LoadRow extends LoadResult {
   xPortkey: number | null;
   /** Portkey's CPU per request over this gateway's: the throughput ratio each would have on a core of its own. */
   cpuXPortkey: number | null;
+  /** With --rounds: every round's requests/s, in the order run; the row's figures are the median round's. */
+  roundsRps?: number[];
 }
 
 export interface StreamingResult {
@@ -49,7 +51,7 @@ export interface BillingCheck {
 export interface BenchReport {
   date: string;
   machine: { cpu: string; cores: number; memoryGb: number; os: string; node: string };
-  settings: { durationS: number; connections: number[]; thinkTimesMs: number[]; database: string[] };
+  settings: { durationS: number; rounds: number; connections: number[]; thinkTimesMs: number[]; database: string[] };
   load: LoadRow[];
   peakRssMb: Partial<Record<TargetName, number>>;
   streaming: StreamingResult | null;
@@ -131,7 +133,8 @@ function table(header: string[], rows: string[][]): string {
 
 export function formatReport(report: BenchReport): string {
   const out: string[] = [`Switchyard benchmark ${report.date} — ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}`];
-  out.push('', `Chat completions through each target, ${report.settings.durationS} s per row (mock upstream answering after the think time):`);
+  const rounds = report.settings.rounds > 1 ? `, the median of ${report.settings.rounds} rounds taken in turns` : '';
+  out.push('', `Chat completions through each target, ${report.settings.durationS} s per row${rounds} (mock upstream answering after the think time):`);
   out.push(
     table(
       ['target', 'mock', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', '+p50 ms', '+p99 ms', '×direct', '×portkey', 'cpu µs/req', 'cpu ×portkey'],

@@ -2,11 +2,14 @@
 // 127.0.0.1, driven by autocannon; then streaming time to first byte, the catalog's filter+sort
 // and local OCR throughput. Prints a table and writes bench/results/<date>.json and latest.json.
 //
-//   npm run bench -- [--duration=10] [--connections=10,50,100] [--think=0,50] [--skip=load,stream,catalog,ocr] [--profile] [--keep-logs]
+//   npm run bench -- [--duration=10] [--rounds=1] [--connections=10,50,100] [--think=0,50] [--skip=load,stream,catalog,ocr] [--profile] [--keep-logs]
 //
 // With DATABASE_URL set, Switchyard also runs on that PostgreSQL server (in a schema of its own,
 // dropped afterwards); PGlite always runs. --profile drives Switchyard alone, writes its CPU
-// profile (node --cpu-prof) and prints its top frames.
+// profile (node --cpu-prof) and prints its top frames. --rounds=N measures every row N times, the
+// targets taking turns, and reports the round with the median requests/s (all N are in the JSON):
+// on a machine whose speed drifts from minute to minute, a ratio of medians is steadier than one of
+// single runs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +26,7 @@ import { buildGateway, dropDatabase, freshDatabase, ROOT, startGateway, startMoc
 const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '1' },
     connections: { type: 'string', default: '10,50,100' },
     think: { type: 'string', default: '0,50' },
     skip: { type: 'string', default: '' },
@@ -31,6 +35,8 @@ const { values: flags } = parseArgs({
   },
 });
 const durationS = Number(flags.duration);
+const rounds = Number(flags.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, not ${flags.rounds}`);
 const connectionCounts = flags.connections.split(',').map(Number);
 const thinkTimes = flags.think.split(',').map(Number);
 const skip = new Set(flags.skip.split(',').filter(Boolean));
@@ -107,19 +113,24 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
       }
     }
     for (const connections of connectionCounts) {
-      for (const t of targets) {
-        const cpuBefore = t.pid ? cpuMs(t.pid) : null;
-        const result = await runLoad(t.request, connections, durationS);
-        const cpuAfter = t.pid ? cpuMs(t.pid) : null;
-        const cpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && result.ok ? ((cpuAfter - cpuBefore) * 1000) / result.ok : null;
-        if (t.gateway) {
-          t.gateway.served += result.ok;
-          t.gateway.unobserved += connections + result.timeouts + result.errors;
+      const measured = new Map<TargetName, Parameters<typeof withRatios>[0]>();
+      for (let round = 1; round <= rounds; round++) {
+        for (const t of targets) {
+          const cpuBefore = t.pid ? cpuMs(t.pid) : null;
+          const result = await runLoad(t.request, connections, durationS);
+          const cpuAfter = t.pid ? cpuMs(t.pid) : null;
+          const cpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && result.ok ? ((cpuAfter - cpuBefore) * 1000) / result.ok : null;
+          if (t.gateway) {
+            t.gateway.served += result.ok;
+            t.gateway.unobserved += connections + result.timeouts + result.errors;
+          }
+          measured.set(t.name, [...(measured.get(t.name) ?? []), { target: t.name, thinkMs, cpuUsPerRequest, ...result }]);
+          const cpu = cpuUsPerRequest === null ? '' : `, ${cpuUsPerRequest.toFixed(0)} µs CPU/req`;
+          const which = rounds > 1 ? ` (round ${round}/${rounds})` : '';
+          log(`${t.name.padEnd(19)} ${thinkMs} ms mock, ${String(connections).padStart(3)} connections${which}: ${result.rps.toFixed(0).padStart(6)} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, ${result.non2xx + result.errors + result.timeouts} errors${cpu}`);
         }
-        rows.push({ target: t.name, thinkMs, cpuUsPerRequest, ...result });
-        const cpu = cpuUsPerRequest === null ? '' : `, ${cpuUsPerRequest.toFixed(0)} µs CPU/req`;
-        log(`${t.name.padEnd(19)} ${thinkMs} ms mock, ${String(connections).padStart(3)} connections: ${result.rps.toFixed(0).padStart(6)} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, ${result.non2xx + result.errors + result.timeouts} errors${cpu}`);
       }
+      for (const runs of measured.values()) rows.push(medianRound(runs));
     }
     if (thinkMs === 0 && !skip.has('stream')) {
       log('streaming time to first byte');
@@ -153,6 +164,18 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
   return streaming;
 }
 
+/**
+ * The round with the median requests/s (the lower middle of an even count), with every round's
+ * requests/s beside it; its error counts are those of all rounds, so "zero errors" means in every one.
+ */
+function medianRound(runs: Parameters<typeof withRatios>[0]): Parameters<typeof withRatios>[0][number] {
+  if (runs.length === 1) return runs[0]!;
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const sum = (field: 'non2xx' | 'errors' | 'timeouts') => runs.reduce((total, r) => total + r[field], 0);
+  return { ...median, non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts'), roundsRps: runs.map((r) => r.rps) };
+}
+
 async function main(): Promise<void> {
   const date = new Date().toISOString();
   const rows: Parameters<typeof withRatios>[0] = [];
@@ -178,7 +201,7 @@ async function main(): Promise<void> {
   const partial: Omit<BenchReport, 'targets'> = {
     date,
     machine: machine(),
-    settings: { durationS, connections: connectionCounts, thinkTimesMs: thinkTimes, database: engines },
+    settings: { durationS, rounds, connections: connectionCounts, thinkTimesMs: thinkTimes, database: engines },
     load: withRatios(rows),
     peakRssMb,
     streaming,
