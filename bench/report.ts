@@ -72,8 +72,24 @@ export function machine(): BenchReport['machine'] {
   };
 }
 
+/** A row as measured, before withRatios adds the ratios. */
+export type MeasuredRow = Omit<LoadRow, 'addedP50Ms' | 'addedP99Ms' | 'xDirect' | 'xPortkey' | 'cpuXPortkey'>;
+
+/**
+ * One target's rounds of a row (--rounds) as one row: the round with the median requests/s (the
+ * lower middle of an even count), with every round's requests/s beside it; its error counts are
+ * those of all rounds, so "zero errors" means in every one.
+ */
+export function medianRound(runs: MeasuredRow[]): MeasuredRow {
+  if (runs.length === 1) return runs[0]!;
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const sum = (field: 'non2xx' | 'errors' | 'timeouts') => runs.reduce((total, r) => total + r[field], 0);
+  return { ...median, non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts'), roundsRps: runs.map((r) => r.rps) };
+}
+
 /** Adds the ratios: each gateway against direct and Portkey at the same think time and connections. */
-export function withRatios(rows: Omit<LoadRow, 'addedP50Ms' | 'addedP99Ms' | 'xDirect' | 'xPortkey' | 'cpuXPortkey'>[]): LoadRow[] {
+export function withRatios(rows: MeasuredRow[]): LoadRow[] {
   const find = (target: TargetName, thinkMs: number, connections: number) => rows.find((r) => r.target === target && r.thinkMs === thinkMs && r.connections === connections);
   return rows.map((row) => {
     const direct = row.target === 'direct' ? undefined : find('direct', row.thinkMs, row.connections);

@@ -20,7 +20,7 @@ import { runLoad, streamTtfb, type LoadRequest } from './load';
 import { catalogBench, ocrBench } from './micro';
 import { summarizeProfiles } from './profile';
 import { cpuMs, RssSampler } from './processes';
-import { checkTargets, formatReport, machine, withRatios, writeReport, type BenchReport, type BillingCheck, type StreamingResult, type TargetName } from './report';
+import { checkTargets, formatReport, machine, medianRound, withRatios, writeReport, type BenchReport, type BillingCheck, type MeasuredRow, type StreamingResult, type TargetName } from './report';
 import { buildGateway, dropDatabase, freshDatabase, ROOT, startGateway, startMock, startPortkey, type Gateway, type Mock, type Portkey } from './targets';
 
 const { values: flags } = parseArgs({
@@ -84,7 +84,7 @@ async function checkAnswers(name: string, request: LoadRequest): Promise<void> {
   if (!response.ok || !text.includes('How can I help')) throw new Error(`${name} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, rows: Parameters<typeof withRatios>[0], peaks: BenchReport['peakRssMb'], billing: BillingCheck[]): Promise<StreamingResult | null> {
+async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, rows: MeasuredRow[], peaks: BenchReport['peakRssMb'], billing: BillingCheck[]): Promise<StreamingResult | null> {
   const upstream = mock.urls[thinkMs]!;
   const gateways: RunningGateway[] = [];
   let streaming: StreamingResult | null = null;
@@ -113,7 +113,7 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
       }
     }
     for (const connections of connectionCounts) {
-      const measured = new Map<TargetName, Parameters<typeof withRatios>[0]>();
+      const measured = new Map<TargetName, MeasuredRow[]>();
       for (let round = 1; round <= rounds; round++) {
         for (const t of targets) {
           const cpuBefore = t.pid ? cpuMs(t.pid) : null;
@@ -164,21 +164,9 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
   return streaming;
 }
 
-/**
- * The round with the median requests/s (the lower middle of an even count), with every round's
- * requests/s beside it; its error counts are those of all rounds, so "zero errors" means in every one.
- */
-function medianRound(runs: Parameters<typeof withRatios>[0]): Parameters<typeof withRatios>[0][number] {
-  if (runs.length === 1) return runs[0]!;
-  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  const sum = (field: 'non2xx' | 'errors' | 'timeouts') => runs.reduce((total, r) => total + r[field], 0);
-  return { ...median, non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts'), roundsRps: runs.map((r) => r.rps) };
-}
-
 async function main(): Promise<void> {
   const date = new Date().toISOString();
-  const rows: Parameters<typeof withRatios>[0] = [];
+  const rows: MeasuredRow[] = [];
   const peakRssMb: BenchReport['peakRssMb'] = {};
   const billing: BillingCheck[] = [];
   let streaming: StreamingResult | null = null;

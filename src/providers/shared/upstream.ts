@@ -88,15 +88,12 @@ function callText(call: UpstreamCall, limit: number): Promise<{ text: string; he
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | null = null;
     let status = 0;
+    let ok = false;
     let headers: Record<string, string> = {};
     const chunks: Buffer[] = [];
     let size = 0;
     const onAbort = () => controller?.abort(new undiciErrors.RequestAbortedError());
     signal?.addEventListener('abort', onAbort, { once: true });
-    const fail = (error: unknown) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(toUpstreamError(provider, error));
-    };
     agent.dispatch(
       {
         origin: url.origin,
@@ -114,11 +111,11 @@ function callText(call: UpstreamCall, limit: number): Promise<{ text: string; he
         },
         onResponseStart(c, statusCode, responseHeaders) {
           status = statusCode;
+          ok = statusCode >= 200 && statusCode < 300;
           headers = flattenHeaders(responseHeaders);
         },
         onResponseData(c, chunk) {
           size += chunk.length;
-          const ok = status >= 200 && status < 300;
           // An error body is read only as far as its message needs; an answer past the limit is refused.
           if (!ok && size > MAX_ERROR_BODY) return;
           if (ok && size > limit) return c.abort(new UpstreamError(provider, 'protocol', `${provider} sent more than ${limit} bytes`));
@@ -127,11 +124,12 @@ function callText(call: UpstreamCall, limit: number): Promise<{ text: string; he
         onResponseEnd() {
           signal?.removeEventListener('abort', onAbort);
           const text = Buffer.concat(chunks).toString('utf8');
-          if (status >= 200 && status < 300) resolve({ text, headers });
+          if (ok) resolve({ text, headers });
           else reject(httpError(call, status, headers, text));
         },
         onResponseError(c, error) {
-          fail(error);
+          signal?.removeEventListener('abort', onAbort);
+          reject(toUpstreamError(provider, error));
         },
       },
     );
