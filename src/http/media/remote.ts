@@ -11,7 +11,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import net, { type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { Agent, request } from '../../providers/shared/undici';
 import { ApiError, InvalidRequest, PayloadTooLarge } from '../../errors';
 import { addressRefusal } from './address';
 import { decodeDataUrl, isDataUrl } from './inline';

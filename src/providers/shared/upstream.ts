@@ -1,6 +1,6 @@
 // The one way Switchyard talks to a provider: undici with keep-alive pools, a per-attempt
 // timeout, the caller's abort signal, and every failure turned into an UpstreamError.
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors, request, type Dispatcher } from './undici';
 import type { z } from 'zod';
 import { UpstreamError } from '../../errors';
 
