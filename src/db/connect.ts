@@ -99,9 +99,10 @@ async function openPglite(dataDir: string | undefined, template: Blob | undefine
  * process's, set before the engine's module is compiled; the only other WebAssembly here is
  * undici's HTTP parser, whose speed they did not measurably change either (on PostgreSQL).
  */
+const BASELINE_WASM_ONLY = ['--no-wasm-dynamic-tiering', '--no-wasm-tier-up'];
+
 function baselineWasmOnly(): void {
-  v8.setFlagsFromString('--no-wasm-dynamic-tiering');
-  v8.setFlagsFromString('--no-wasm-tier-up');
+  for (const flag of BASELINE_WASM_ONLY) v8.setFlagsFromString(flag);
 }
 
 /**
@@ -113,7 +114,8 @@ async function initdb(location: string): Promise<void> {
   const engine = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const script = `require(${JSON.stringify(engine)}).PGlite.create(${JSON.stringify(location)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONFIG)} }).then((db) => db.close());`;
   await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, ['--eval', script], (error, _stdout, stderr) => {
+    // The same flags: initdb's peak 755 → 672 MB, 2.8 → 2.5 s.
+    execFile(process.execPath, [...BASELINE_WASM_ONLY, '--eval', script], (error, _stdout, stderr) => {
       if (error) reject(new Error(`PGlite initdb failed: ${stderr.trim() || error.message}`));
       else resolve();
     });
