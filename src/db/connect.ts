@@ -4,7 +4,6 @@ import path from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import v8 from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import { PgliteWorker } from './pglite-worker';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -83,7 +82,6 @@ async function openPglite(dataDir: string | undefined, template: Blob | undefine
     mkdirSync(location, { recursive: true });
     if (!template && !existsSync(path.join(location, 'PG_VERSION'))) await initdb(location);
   }
-  baselineWasmOnly();
   const pglite = await PgliteWorker.open({ location, template, config: PGLITE_CONFIG });
   // The dialect calls query() and close(), which the worker's proxy answers as PGlite would.
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite as unknown as PGlite) });
@@ -91,19 +89,13 @@ async function openPglite(dataDir: string | undefined, template: Blob | undefine
 }
 
 /**
- * PGlite's WebAssembly compiled by V8's baseline compiler (Liftoff) only. By default V8 also
- * recompiles the functions that run hot with its optimizing compiler (TurboFan); for PostgreSQL's
- * large functions that left 65–80 MB more resident memory for good (idle 270–287 → 199–203 MB, peak
- * under load 333–356 → 265–276 MB), and the gateway's requests per second did not change: its
- * statements are batched, so little of a job's time is spent in the engine. The flags are the
- * process's, set before the engine's module is compiled; the only other WebAssembly here is
- * undici's HTTP parser, whose speed they did not measurably change either (on PostgreSQL).
+ * V8 flags for the initdb child: its WebAssembly compiled by the baseline compiler (Liftoff) only,
+ * without recompiling hot functions with the optimizing one (TurboFan). initdb's peak 755 → 672 MB,
+ * 2.8 → 2.5 s. The gateway's own process keeps V8's defaults: the flags are per process, and there
+ * they also slowed the local OCR engine's WebAssembly by 43% (3.1–3.3 → 1.8 pages/s), though they
+ * took 65–80 MB off PGlite's resident memory.
  */
 const BASELINE_WASM_ONLY = ['--no-wasm-dynamic-tiering', '--no-wasm-tier-up'];
-
-function baselineWasmOnly(): void {
-  for (const flag of BASELINE_WASM_ONLY) v8.setFlagsFromString(flag);
-}
 
 /**
  * A new data folder's initdb takes 500+ MB that a process never hands back to the system (the
@@ -114,7 +106,6 @@ async function initdb(location: string): Promise<void> {
   const engine = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const script = `require(${JSON.stringify(engine)}).PGlite.create(${JSON.stringify(location)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONFIG)} }).then((db) => db.close());`;
   await new Promise<void>((resolve, reject) => {
-    // The same flags: initdb's peak 755 → 672 MB, 2.8 → 2.5 s.
     execFile(process.execPath, [...BASELINE_WASM_ONLY, '--eval', script], (error, _stdout, stderr) => {
       if (error) reject(new Error(`PGlite initdb failed: ${stderr.trim() || error.message}`));
       else resolve();
