@@ -1,28 +1,23 @@
 // src/providers/shared/undici.ts takes undici's Agent, errors and request() from the package's own
 // modules instead of its index. These checks fail if an undici upgrade moves or changes them.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as undici from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, errors, request } from '../../src/providers/shared/undici';
+import { startHttpServer, type TestHttpServer } from '../helpers/http-server';
 
-let server: http.Server;
+let server: TestHttpServer;
 let base: string;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  server = await startHttpServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => void res.writeHead(201, { 'content-type': 'application/json', 'x-seen': `${req.method} ${req.url}` }).end(JSON.stringify({ body })));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 describe('the undici parts the gateway loads', () => {
   it('are the package’s own Agent and error classes', () => {

@@ -1,21 +1,20 @@
 // The buffered upstream call (callJson) against a real HTTP server on 127.0.0.1: what it accepts,
 // and how each way a call can go wrong reaches the dispatcher.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { callJson } from '../../src/providers/shared/upstream';
+import { startHttpServer, type TestHttpServer } from '../helpers/http-server';
 import { upstreamFailure as failure } from '../helpers/upstream-failures';
 
 const Answer = z.object({ ok: z.boolean(), text: z.string() });
 
-let server: http.Server;
+let server: TestHttpServer;
 let base: string;
 /** Bodies the server received, by path. */
 const received = new Map<string, string>();
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  server = await startHttpServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
@@ -37,14 +36,10 @@ beforeAll(async () => {
       res.writeHead(404).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 const call = (path: string, extra: Partial<Parameters<typeof callJson>[0]> = {}) =>
   ({ provider: 'testhost', url: `${base}${path}`, headers: { 'content-type': 'application/json' }, body: '{"q":1}', timeoutMs: 2_000, ...extra }) as Parameters<typeof callJson>[0];

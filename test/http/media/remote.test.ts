@@ -1,10 +1,10 @@
-import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidRequest, PayloadTooLarge } from '../../../src/errors';
 import { inspectImageUrl } from '../../../src/http/media/inputs';
 import { fetchRemoteFile, type ResolveHost } from '../../../src/http/media/remote';
+import { startHttpServer, type TestHttpServer } from '../../helpers/http-server';
 import { solidImage } from './samples';
 
 // The network rule of these tests: nothing but 127.0.0.1 is ever connected to. Every refusal of
@@ -13,7 +13,7 @@ import { solidImage } from './samples';
 const connects = { tcp: vi.spyOn(net, 'connect'), tls: vi.spyOn(tls, 'connect') };
 const connectCount = () => connects.tcp.mock.calls.length + connects.tls.mock.calls.length;
 
-let server: http.Server;
+let server: TestHttpServer;
 let base: string;
 let png: Buffer;
 const seen: { path: string; host: string | undefined }[] = [];
@@ -21,7 +21,7 @@ const endless = { written: 0, closed: false };
 
 beforeAll(async () => {
   png = await solidImage(30, 20).png().toBuffer();
-  server = http.createServer((req, res) => {
+  server = await startHttpServer((req, res) => {
     seen.push({ path: req.url ?? '', host: req.headers.host });
     const url = new URL(req.url ?? '/', 'http://x');
     switch (url.pathname) {
@@ -68,14 +68,10 @@ beforeAll(async () => {
       }
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 beforeEach(() => {
   connects.tcp.mockClear();
