@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { MOCK_API_KEY } from './fixtures';
 import { freePort, startChild, waitForHttp, type Child } from './processes';
+import { startCommand } from './start-command';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -95,8 +96,8 @@ export async function startGateway(options: { upstream: string; database: Databa
   if (options.database.engine === 'pglite') env.DATA_DIR = options.database.dataDir;
   else env.DATABASE_URL = schemaUrl(options.database);
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-  const { flags, script } = startCommand();
-  const child = startChild({ name: 'switchyard', nodeArgs: [...profile, ...flags], script: path.join(ROOT, script), env, logFile: options.logFile, cwd: ROOT });
+  const start = startCommand(ROOT);
+  const child = startChild({ name: 'switchyard', nodeArgs: [...profile, ...start.flags], script: path.join(ROOT, start.script), env: { ...start.env, ...env }, logFile: options.logFile, cwd: ROOT });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/readyz`, child);
@@ -106,13 +107,6 @@ export async function startGateway(options: { upstream: string; database: Databa
     await child.stop();
     throw error;
   }
-}
-
-/** Node's flags and the script of `npm start`'s last command (`node <flags> dist/main.js`). */
-function startCommand(): { flags: string[]; script: string } {
-  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const args = scripts.start.split(' && ').at(-1)!.split(' ').slice(1);
-  return { flags: args.slice(0, -1), script: args.at(-1)! };
 }
 
 async function admin<T>(url: string, route: string, body: unknown): Promise<T> {

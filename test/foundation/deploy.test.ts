@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { startCommand } from '../../bench/start-command';
 import { ALL_PROVIDERS } from '../../src/providers/index';
 import { envName } from '../../src/providers/registry';
 
@@ -65,6 +66,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('USER node');
     expect(dockerfile).toContain('HEALTHCHECK');
     expect(dockerfile).toContain('RUN node scripts/build.mjs');
-    expect(dockerfile).toMatch(/CMD \["node", "--max-semi-space-size=8", "--enable-source-maps", "dist\/main.js"\]/);
+  });
+
+  it('starts the gateway as `npm start` does: the same environment, Node flags and script', () => {
+    const start = startCommand();
+    expect(Object.keys(start.env).length).toBeGreaterThan(0);
+    for (const [name, value] of Object.entries(start.env)) expect(dockerfile).toMatch(new RegExp(`^ENV .*\\b${name}=${value}(\\s|$)`, 'm'));
+    expect(dockerfile).toContain(`CMD [${['node', ...start.flags, start.script].map((word) => JSON.stringify(word)).join(', ')}]`);
   });
 });

@@ -1,15 +1,16 @@
 // The gateway as `npm start` runs it (built with `npm run build`, run from dist/): a real process, its
 // own data folder, signals.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCommand } from '../../bench/start-command';
 
 const ADMIN = 'startup-test-admin-token-0123456789';
-/** What `npm start` runs once `npm run build` has written dist/: Node's arguments from its last command. */
-const GATEWAY = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(' && ').at(-1)!.split(' ').slice(1);
+/** What `npm start` runs once `npm run build` has written dist/: its last command. */
+const GATEWAY = startCommand();
 
 interface Gateway {
   child: ChildProcess;
@@ -19,8 +20,8 @@ interface Gateway {
 }
 
 function startGateway(env: Record<string, string>): Promise<Gateway> {
-  const child = spawn(process.execPath, GATEWAY, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+  const child = spawn(process.execPath, [...GATEWAY.flags, GATEWAY.script], {
+    env: { ...GATEWAY.env, PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -60,7 +61,7 @@ describe('the gateway process', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('stops at once with one line naming a bad variable', async () => {
-    const child = spawn(process.execPath, GATEWAY, { env: { PATH: process.env.PATH, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...GATEWAY.flags, GATEWAY.script], { env: { ...GATEWAY.env, PATH: process.env.PATH, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
