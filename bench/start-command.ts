@@ -15,10 +15,9 @@ export function startCommand(root = '.'): StartCommand {
   const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = scripts.start.split(' && ').at(-1)!.split(' ');
   const env: Record<string, string> = {};
-  for (let word = words[0]; word && /^[A-Z_][A-Z0-9_]*=/.test(word); word = words[0]) {
-    words.shift();
-    const at = word.indexOf('=');
-    env[word.slice(0, at)] = word.slice(at + 1);
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const [name, value] = words.shift()!.split(/=(.*)/);
+    env[name!] = value!;
   }
   if (words.shift() !== 'node') throw new Error(`npm start's last command does not run node: ${scripts.start}`);
   return { env, flags: words.slice(0, -1), script: words.at(-1)! };

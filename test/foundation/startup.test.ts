@@ -11,6 +11,7 @@ import { startCommand } from '../../bench/start-command';
 const ADMIN = 'startup-test-admin-token-0123456789';
 /** What `npm start` runs once `npm run build` has written dist/: its last command. */
 const GATEWAY = startCommand();
+const GATEWAY_ARGS = [...GATEWAY.flags, GATEWAY.script];
 
 interface Gateway {
   child: ChildProcess;
@@ -20,7 +21,7 @@ interface Gateway {
 }
 
 function startGateway(env: Record<string, string>): Promise<Gateway> {
-  const child = spawn(process.execPath, [...GATEWAY.flags, GATEWAY.script], {
+  const child = spawn(process.execPath, GATEWAY_ARGS, {
     env: { ...GATEWAY.env, PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,7 +62,7 @@ describe('the gateway process', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('stops at once with one line naming a bad variable', async () => {
-    const child = spawn(process.execPath, [...GATEWAY.flags, GATEWAY.script], { env: { ...GATEWAY.env, PATH: process.env.PATH, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, GATEWAY_ARGS, { env: { ...GATEWAY.env, PATH: process.env.PATH, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
