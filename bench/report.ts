@@ -6,14 +6,14 @@ import path from 'node:path';
 import type { LoadResult, TtfbResult } from './load';
 import type { CatalogResult, OcrBenchResult } from './micro';
 
-export type TargetName = 'direct' | 'switchyard' | 'switchyard-postgres' | 'portkey';
+export type TargetName = 'direct' | 'bare-proxy' | 'switchyard' | 'switchyard-postgres' | 'portkey';
 
 export interface LoadRow extends LoadResult {
   target: TargetName;
   thinkMs: number;
-  /** CPU the target's process used per answered request, µs (gateways only): robust to a busy machine. */
+  /** CPU the target's process used per answered request, µs (every target but direct): robust to a busy machine. */
   cpuUsPerRequest: number | null;
-  /** Gateway p50/p99 minus direct's at the same think time and connections. */
+  /** p50/p99 minus direct's at the same think time and connections. */
   addedP50Ms: number | null;
   addedP99Ms: number | null;
   /** Requests/s as a multiple of direct's and of Portkey's from the same run. */
@@ -88,12 +88,12 @@ export function medianRound(runs: MeasuredRow[]): MeasuredRow {
   return { ...median, non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts'), roundsRps: runs.map((r) => r.rps) };
 }
 
-/** Adds the ratios: each gateway against direct and Portkey at the same think time and connections. */
+/** Adds the ratios: each proxy against direct and Portkey at the same think time and connections. */
 export function withRatios(rows: MeasuredRow[]): LoadRow[] {
   const find = (target: TargetName, thinkMs: number, connections: number) => rows.find((r) => r.target === target && r.thinkMs === thinkMs && r.connections === connections);
   return rows.map((row) => {
     const direct = row.target === 'direct' ? undefined : find('direct', row.thinkMs, row.connections);
-    const portkey = row.target.startsWith('switchyard') ? find('portkey', row.thinkMs, row.connections) : undefined;
+    const portkey = row.target === 'direct' || row.target === 'portkey' ? undefined : find('portkey', row.thinkMs, row.connections);
     return {
       ...row,
       addedP50Ms: direct ? row.p50Ms - direct.p50Ms : null,

@@ -1,6 +1,7 @@
-// npm run bench: Switchyard against a direct call and against the Portkey AI gateway, all on
-// 127.0.0.1, driven by autocannon; then streaming time to first byte, the catalog's filter+sort
-// and local OCR throughput. Prints a table and writes bench/results/<date>.json and latest.json.
+// npm run bench: Switchyard against a direct call, a forward-only proxy (the floor under any
+// gateway, bench/bare-proxy.ts) and the Portkey AI gateway, all on 127.0.0.1, driven by autocannon;
+// then streaming time to first byte, the catalog's filter+sort and local OCR throughput. Prints a
+// table and writes bench/results/<date>.json and latest.json.
 //
 //   npm run bench -- [--duration=10] [--rounds=1] [--connections=10,50,100] [--think=0,50] [--skip=load,stream,catalog,ocr] [--profile] [--keep-logs]
 //
@@ -21,7 +22,7 @@ import { catalogBench, ocrBench } from './micro';
 import { summarizeProfiles } from './profile';
 import { cpuMs, RssSampler } from './processes';
 import { checkTargets, formatReport, machine, medianRound, withRatios, writeReport, type BenchReport, type BillingCheck, type MeasuredRow, type StreamingResult, type TargetName } from './report';
-import { buildGateway, dropDatabase, freshDatabase, ROOT, startGateway, startMock, startPortkey, type Gateway, type Mock, type Portkey } from './targets';
+import { buildGateway, dropDatabase, freshDatabase, ROOT, startBareProxy, startGateway, startMock, startPortkey, type Gateway, type Mock, type Portkey } from './targets';
 
 const { values: flags } = parseArgs({
   options: {
@@ -69,6 +70,10 @@ function directRequest(upstream: string, stream = false): LoadRequest {
   return { url: `${upstream}/chat/completions`, headers: { authorization: `Bearer ${MOCK_API_KEY}` }, body: chatBody(MOCK_MODEL, stream) };
 }
 
+function bareRequest(url: string): LoadRequest {
+  return { url: `${url}/v1/chat/completions`, headers: {}, body: chatBody(MOCK_MODEL) };
+}
+
 function portkeyRequest(portkey: Portkey, upstream: string, stream = false): LoadRequest {
   return {
     url: `${portkey.url}/v1/chat/completions`,
@@ -87,6 +92,8 @@ async function checkAnswers(name: string, request: LoadRequest): Promise<void> {
 async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, rows: MeasuredRow[], peaks: BenchReport['peakRssMb'], billing: BillingCheck[]): Promise<StreamingResult | null> {
   const upstream = mock.urls[thinkMs]!;
   const gateways: RunningGateway[] = [];
+  const bare = profileDir ? null : await startBareProxy(upstream, path.join(workDir, `bare-proxy-${thinkMs}.log`));
+  const bareSampler = bare ? new RssSampler(bare.child.process.pid!) : null;
   let streaming: StreamingResult | null = null;
   try {
     for (const engine of engines) {
@@ -99,6 +106,7 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
     // A profiling run drives Switchyard alone, so its profile is mostly load, not waiting.
     const targets: { name: TargetName; request: LoadRequest; gateway?: RunningGateway; pid?: number }[] = [
       ...(profileDir ? [] : [{ name: 'direct' as const, request: directRequest(upstream) }]),
+      ...(bare ? [{ name: 'bare-proxy' as const, request: bareRequest(bare.url), pid: bare.child.process.pid }] : []),
       ...gateways.map((g) => ({ name: g.name, request: gatewayRequest(g.gateway), gateway: g, pid: g.gateway.child.process.pid })),
       ...(profileDir ? [] : [{ name: 'portkey' as const, request: portkeyRequest(portkey, upstream), pid: portkey.child.process.pid }]),
     ];
@@ -151,6 +159,11 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
     }
     loadSeconds = (performance.now() - loadStarted) / 1000;
   } finally {
+    if (bareSampler) {
+      peaks['bare-proxy'] = Math.max(peaks['bare-proxy'] ?? 0, bareSampler.peak() / 2 ** 20);
+      bareSampler.stop();
+    }
+    await bare?.child.stop(5_000);
     for (const g of gateways) {
       const peakMb = g.sampler.peak() / 2 ** 20;
       peaks[g.name] = Math.max(peaks[g.name] ?? 0, peakMb);

@@ -127,6 +127,13 @@ async function fundedKey(url: string): Promise<{ key: string; accountId: string 
   return { key, accountId: account.id };
 }
 
+/** The forward-only proxy (bench/bare-proxy.ts) in front of `upstream`: the floor under any gateway. */
+export async function startBareProxy(upstream: string, logFile: string): Promise<{ child: Child; url: string }> {
+  const child = startChild({ name: 'bare-proxy', nodeArgs: TSX, script: path.join(ROOT, 'bench/bare-proxy.ts'), args: [upstream], env: baseEnv(), logFile });
+  const { port } = (await child.ready) as { port: number };
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
 export interface Portkey {
   child: Child;
   url: string;
