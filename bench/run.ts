@@ -62,6 +62,12 @@ interface RunningGateway {
   unobserved: number;
 }
 
+/** Stops a target's RSS sampler and keeps its peak in MB, the larger one when the target ran before (at another think time). */
+function keepPeak(peaks: BenchReport['peakRssMb'], name: TargetName, sampler: RssSampler): void {
+  peaks[name] = Math.max(peaks[name] ?? 0, sampler.peak() / 2 ** 20);
+  sampler.stop();
+}
+
 function gatewayRequest(g: Gateway, stream = false): LoadRequest {
   return { url: `${g.url}/v1/chat/completions`, headers: { authorization: `Bearer ${g.key}` }, body: chatBody(GATEWAY_MODEL, stream) };
 }
@@ -159,15 +165,10 @@ async function measureThinkTime(thinkMs: number, mock: Mock, portkey: Portkey, r
     }
     loadSeconds = (performance.now() - loadStarted) / 1000;
   } finally {
-    if (bareSampler) {
-      peaks['bare-proxy'] = Math.max(peaks['bare-proxy'] ?? 0, bareSampler.peak() / 2 ** 20);
-      bareSampler.stop();
-    }
+    if (bareSampler) keepPeak(peaks, 'bare-proxy', bareSampler);
     await bare?.child.stop(5_000);
     for (const g of gateways) {
-      const peakMb = g.sampler.peak() / 2 ** 20;
-      peaks[g.name] = Math.max(peaks[g.name] ?? 0, peakMb);
-      g.sampler.stop();
+      keepPeak(peaks, g.name, g.sampler);
       const exitCode = await g.gateway.child.stop();
       const state = await billingState(g.gateway.database, g.gateway.accountId);
       billing.push({ target: g.name, thinkMs, served: g.served, unobserved: g.unobserved, exitCode, ...state });
@@ -191,8 +192,7 @@ async function main(): Promise<void> {
     try {
       for (const thinkMs of thinkTimes) streaming = (await measureThinkTime(thinkMs, mock, portkey, rows, peakRssMb, billing)) ?? streaming;
     } finally {
-      peakRssMb.portkey = portkeySampler.peak() / 2 ** 20;
-      portkeySampler.stop();
+      keepPeak(peakRssMb, 'portkey', portkeySampler);
       await portkey.child.stop(5_000);
       await mock.child.stop(5_000);
     }
